@@ -18,6 +18,8 @@ const common = {
 };
 
 export default {
+  // Per-test limit; integration tests talk to real servers and real client tools.
+  testTimeout: 60_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/packages/*/test/unit/**/*.test.ts'] },
     {

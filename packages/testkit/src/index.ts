@@ -1,1 +1,6 @@
-export {};
+export { loadTestEnv, parseEnvFile } from './test-env.ts';
+export type { TestEnv } from './test-env.ts';
+export { startCaptureListener } from './capture-listener.ts';
+export type { CaptureListener, CapturedFrame } from './capture-listener.ts';
+export { javaTool, runTool } from './run-tool.ts';
+export type { ToolResult } from './run-tool.ts';

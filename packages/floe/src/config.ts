@@ -1,0 +1,115 @@
+import { resolve } from 'node:path';
+
+/** Broker settings. Each comes from a command-line flag, else an environment variable, else a default. */
+export interface FloeConfig {
+  objectStore: string;
+  s3Endpoint: string | undefined;
+  metadata: string;
+  dynamodbEndpoint: string | undefined;
+  kafkaListen: HostPort;
+  advertisedListener: HostPort | undefined;
+  httpListen: HostPort;
+  grpcListen: HostPort;
+}
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+interface Setting {
+  key: keyof FloeConfig;
+  flag: string;
+  env: string;
+  help: string;
+  default?: (cwd: string) => string;
+}
+
+/** The fixed interface: names of flags and variables do not change. */
+export const SETTINGS: readonly Setting[] = [
+  { key: 'objectStore', flag: '--object-store', env: 'FLOE_OBJECT_STORE', help: 'file:///path or s3://bucket/prefix', default: (cwd) => `file://${resolve(cwd, '.floe/objects')}` },
+  { key: 's3Endpoint', flag: '--s3-endpoint', env: 'FLOE_S3_ENDPOINT', help: 'S3 endpoint URL (MinIO, any S3-compatible store)' },
+  { key: 'metadata', flag: '--metadata', env: 'FLOE_METADATA', help: 'embedded store path, or dynamodb://table', default: (cwd) => resolve(cwd, '.floe/metadata') },
+  { key: 'dynamodbEndpoint', flag: '--dynamodb-endpoint', env: 'FLOE_DYNAMODB_ENDPOINT', help: 'DynamoDB endpoint URL' },
+  { key: 'kafkaListen', flag: '--kafka-listen', env: 'FLOE_KAFKA_LISTEN', help: 'Kafka listener host:port', default: () => '127.0.0.1:9092' },
+  { key: 'advertisedListener', flag: '--advertised-listener', env: 'FLOE_ADVERTISED_LISTENER', help: 'host:port clients are told to connect to' },
+  { key: 'httpListen', flag: '--http-listen', env: 'FLOE_HTTP_LISTEN', help: 'HTTP listener host:port', default: () => '127.0.0.1:8080' },
+  { key: 'grpcListen', flag: '--grpc-listen', env: 'FLOE_GRPC_LISTEN', help: 'gRPC listener host:port', default: () => '127.0.0.1:50051' },
+];
+
+export function parseHostPort(value: string, what: string): HostPort {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port < 1 || port > 65535) {
+    throw new ConfigError(`${what}: expected host:port with a port from 1 to 65535, got "${value}"`);
+  }
+  return { host: m[1]!.replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+function checkObjectStore(url: string): void {
+  if (/^file:\/\/\/./.test(url)) return;
+  if (/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/.test(url)) return;
+  throw new ConfigError(
+    `FLOE_OBJECT_STORE: expected file:///absolute/path or s3://bucket[/prefix], got "${url}"`,
+  );
+}
+
+function checkMetadata(value: string): void {
+  if (value.startsWith('dynamodb://')) {
+    if (!/^dynamodb:\/\/[A-Za-z0-9_.-]{3,255}$/.test(value)) {
+      throw new ConfigError(`FLOE_METADATA: "${value}" is not a valid DynamoDB table name`);
+    }
+    return;
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//.test(value)) {
+    throw new ConfigError(`FLOE_METADATA: expected a path or dynamodb://table, got "${value}"`);
+  }
+}
+
+/** Reads flags (`--name value` or `--name=value`) over environment variables over defaults. */
+export function loadConfig(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): FloeConfig {
+  const fromFlags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const setting = SETTINGS.find((s) => s.flag === flag);
+    if (!setting) throw new ConfigError(`unknown option "${arg}" (see floe start --help)`);
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new ConfigError(`${flag} needs a value`);
+    fromFlags.set(setting.flag, value);
+  }
+  const raw = (s: Setting) => fromFlags.get(s.flag) ?? (env[s.env] || undefined) ?? s.default?.(cwd);
+  const get = (key: keyof FloeConfig) => raw(SETTINGS.find((s) => s.key === key)!);
+
+  const objectStore = get('objectStore')!;
+  checkObjectStore(objectStore);
+  const metadata = get('metadata')!;
+  checkMetadata(metadata);
+  const advertised = get('advertisedListener');
+  return {
+    objectStore,
+    s3Endpoint: get('s3Endpoint'),
+    metadata,
+    dynamodbEndpoint: get('dynamodbEndpoint'),
+    kafkaListen: parseHostPort(get('kafkaListen')!, 'FLOE_KAFKA_LISTEN'),
+    advertisedListener: advertised ? parseHostPort(advertised, 'FLOE_ADVERTISED_LISTENER') : undefined,
+    httpListen: parseHostPort(get('httpListen')!, 'FLOE_HTTP_LISTEN'),
+    grpcListen: parseHostPort(get('grpcListen')!, 'FLOE_GRPC_LISTEN'),
+  };
+}
+
+export function helpText(): string {
+  const rows = SETTINGS.map((s) => `  ${(s.flag + ' <v>').padEnd(28)} ${s.env.padEnd(26)} ${s.help}`);
+  return ['usage: floe start [options]', '', '  flag                         variable                   meaning', ...rows].join('\n');
+}

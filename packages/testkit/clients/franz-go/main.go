@@ -1,0 +1,247 @@
+// floe-franz: a small command-line client built on franz-go, used by Floe's tests as the
+// franz-go representative (the kcl tool is not served by the Go module proxy these machines use).
+// Every command prints JSON lines so tests can check results exactly.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+func die(err error) {
+	fmt.Fprintln(os.Stderr, "floe-franz:", err)
+	os.Exit(1)
+}
+
+func emit(v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		die(err)
+	}
+	fmt.Println(string(b))
+}
+
+func brokers() []string {
+	s := os.Getenv("FLOE_BROKERS")
+	if s == "" {
+		s = "127.0.0.1:9092"
+	}
+	return strings.Split(s, ",")
+}
+
+func newClient(opts ...kgo.Opt) *kgo.Client {
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers()...)}, opts...)...)
+	if err != nil {
+		die(err)
+	}
+	return cl
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, `usage: floe-franz COMMAND [flags]
+  metadata
+  create-topic -topic T [-partitions N] [-config k=v,...]
+  delete-topic -topic T
+  describe-configs -topic T
+  produce -topic T [-compression none|gzip|snappy|lz4|zstd]   (stdin: one JSON {"key","value","partition","headers"} per line; values base64)
+  consume -topic T -count N [-timeout 30s] [-group G]`)
+	os.Exit(2)
+}
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+	}
+	cmd, args := os.Args[1], os.Args[2:]
+	fs := flag.NewFlagSet(cmd, flag.ExitOnError)
+	topic := fs.String("topic", "", "topic name")
+	partitions := fs.Int("partitions", 1, "partition count")
+	configs := fs.String("config", "", "topic configs k=v,k=v")
+	compression := fs.String("compression", "none", "compression codec")
+	count := fs.Int("count", 0, "records to consume")
+	timeout := fs.Duration("timeout", 30*time.Second, "overall timeout")
+	group := fs.String("group", "", "consumer group (empty: direct partition consumption)")
+	_ = fs.Parse(args)
+
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+
+	switch cmd {
+	case "metadata":
+		adm := kadm.NewClient(newClient())
+		md, err := adm.Metadata(ctx)
+		if err != nil {
+			die(err)
+		}
+		for _, b := range md.Brokers {
+			emit(map[string]any{"broker": b.NodeID, "host": b.Host, "port": b.Port})
+		}
+		for _, t := range md.Topics.Sorted() {
+			emit(map[string]any{"topic": t.Topic, "partitions": len(t.Partitions), "error": errString(t.Err)})
+		}
+	case "create-topic":
+		adm := kadm.NewClient(newClient())
+		cfg := map[string]*string{}
+		if *configs != "" {
+			for _, kv := range strings.Split(*configs, ",") {
+				k, v, _ := strings.Cut(kv, "=")
+				cfg[k] = &v
+			}
+		}
+		res, err := adm.CreateTopic(ctx, int32(*partitions), -1, cfg, *topic)
+		if err != nil {
+			die(err)
+		}
+		emit(map[string]any{"topic": res.Topic, "error": errString(res.Err)})
+	case "delete-topic":
+		adm := kadm.NewClient(newClient())
+		res, err := adm.DeleteTopics(ctx, *topic)
+		if err != nil {
+			die(err)
+		}
+		for _, r := range res.Sorted() {
+			emit(map[string]any{"topic": r.Topic, "error": errString(r.Err)})
+		}
+	case "describe-configs":
+		adm := kadm.NewClient(newClient())
+		res, err := adm.DescribeTopicConfigs(ctx, *topic)
+		if err != nil {
+			die(err)
+		}
+		for _, rc := range res {
+			for _, c := range rc.Configs {
+				emit(map[string]any{"name": c.Key, "value": c.MaybeValue(), "source": c.Source.String()})
+			}
+			if rc.Err != nil {
+				emit(map[string]any{"error": errString(rc.Err)})
+			}
+		}
+	case "produce":
+		produce(ctx, *topic, *compression)
+	case "consume":
+		consume(ctx, *topic, *count, *group)
+	default:
+		usage()
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+type wireRecord struct {
+	Key       *string           `json:"key"`
+	Value     *string           `json:"value"`
+	Partition int32             `json:"partition"`
+	Offset    int64             `json:"offset"`
+	Timestamp int64             `json:"timestamp"`
+	Headers   map[string]string `json:"headers,omitempty"`
+}
+
+func b64(b []byte) *string {
+	if b == nil {
+		return nil
+	}
+	s := base64.StdEncoding.EncodeToString(b)
+	return &s
+}
+
+func unb64(s *string) []byte {
+	if s == nil {
+		return nil
+	}
+	b, err := base64.StdEncoding.DecodeString(*s)
+	if err != nil {
+		die(err)
+	}
+	return b
+}
+
+func produce(ctx context.Context, topic, compression string) {
+	codecs := map[string]kgo.CompressionCodec{
+		"none": kgo.NoCompression(), "gzip": kgo.GzipCompression(), "snappy": kgo.SnappyCompression(),
+		"lz4": kgo.Lz4Compression(), "zstd": kgo.ZstdCompression(),
+	}
+	codec, ok := codecs[compression]
+	if !ok {
+		die(fmt.Errorf("unknown compression %q", compression))
+	}
+	cl := newClient(kgo.DefaultProduceTopic(topic), kgo.ProducerBatchCompression(codec),
+		kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	defer cl.Close()
+	sc := bufio.NewScanner(os.Stdin)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	var recs []*kgo.Record
+	for sc.Scan() {
+		var w wireRecord
+		if err := json.Unmarshal(sc.Bytes(), &w); err != nil {
+			die(err)
+		}
+		r := &kgo.Record{Key: unb64(w.Key), Value: unb64(w.Value), Partition: w.Partition}
+		if w.Timestamp != 0 {
+			r.Timestamp = time.UnixMilli(w.Timestamp)
+		}
+		for k, v := range w.Headers {
+			r.Headers = append(r.Headers, kgo.RecordHeader{Key: k, Value: []byte(v)})
+		}
+		recs = append(recs, r)
+	}
+	if err := sc.Err(); err != nil {
+		die(err)
+	}
+	results := cl.ProduceSync(ctx, recs...)
+	for _, res := range results {
+		if res.Err != nil {
+			die(res.Err)
+		}
+		emit(map[string]any{"partition": res.Record.Partition, "offset": res.Record.Offset})
+	}
+}
+
+func consume(ctx context.Context, topic string, count int, group string) {
+	opts := []kgo.Opt{kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart())}
+	if group != "" {
+		opts = append(opts, kgo.ConsumerGroup(group))
+	}
+	cl := newClient(opts...)
+	defer cl.Close()
+	seen := 0
+	for seen < count {
+		fetches := cl.PollFetches(ctx)
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			die(fmt.Errorf("timed out after %d of %d records", seen, count))
+		}
+		fetches.EachError(func(t string, p int32, err error) { die(fmt.Errorf("%s[%d]: %w", t, p, err)) })
+		fetches.EachRecord(func(r *kgo.Record) {
+			if seen >= count {
+				return
+			}
+			seen++
+			h := map[string]string{}
+			for _, rh := range r.Headers {
+				h[rh.Key] = string(rh.Value)
+			}
+			emit(wireRecord{Key: b64(r.Key), Value: b64(r.Value), Partition: r.Partition, Offset: r.Offset,
+				Timestamp: r.Timestamp.UnixMilli(), Headers: h})
+		})
+	}
+	if group != "" {
+		if err := cl.CommitUncommittedOffsets(ctx); err != nil {
+			die(err)
+		}
+	}
+}

@@ -1,0 +1,74 @@
+import { spawn } from 'node:child_process';
+
+export interface ToolResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+/**
+ * Runs a client tool to completion or until `timeoutMs`, then kills its whole process group.
+ * Every test that starts a tool goes through this, so no tool outlives its test.
+ */
+export function runTool(
+  command: string,
+  args: readonly string[],
+  opts: {
+    timeoutMs: number;
+    env?: NodeJS.ProcessEnv;
+    input?: string | Buffer;
+    /** Stop the tool early (SIGTERM to its group) once this settles. */
+    stopWhen?: Promise<unknown>;
+  },
+): Promise<ToolResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      env: { ...process.env, ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let timedOut = false;
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.stdin.on('error', () => {});
+    child.stdin.end(opts.input ?? '');
+    const killGroup = (signal: NodeJS.Signals) => {
+      try {
+        process.kill(-child.pid!, signal);
+      } catch {
+        child.kill(signal);
+      }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup('SIGKILL');
+    }, opts.timeoutMs);
+    opts.stopWhen?.then(
+      () => killGroup('SIGTERM'),
+      () => killGroup('SIGTERM'),
+    );
+    child.on('error', (e) => (clearTimeout(timer), reject(e)));
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({
+        code,
+        signal,
+        timedOut,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      });
+    });
+  });
+}
+
+/** The Java command line for one of Kafka's tools (`org.apache.kafka.tools.X`). */
+export function javaTool(java: string, classpath: string, mainClass: string, args: string[]) {
+  return {
+    command: java,
+    args: ['-Xmx512m', '-cp', classpath, mainClass, ...args],
+  };
+}

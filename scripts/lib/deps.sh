@@ -1,0 +1,16 @@
+# Sourced by Floe's scripts: installs the npm workspace when package-lock.json changed since the
+# last install (or on a fresh clone), then builds the TypeScript project references.
+floe_ensure_deps() {
+  local stamp=node_modules/.floe-lock-sha
+  local want; want=$(sha256sum package-lock.json | cut -c1-16)
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    echo "floe: installing npm dependencies" >&2
+    npm ci --loglevel=error --no-fund --no-audit >&2 || return 1
+    echo "$want" > "$stamp"
+  fi
+}
+
+floe_build() {
+  echo "floe: building" >&2
+  node node_modules/typescript/bin/tsc -b >&2
+}
