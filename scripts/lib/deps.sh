@@ -5,7 +5,11 @@ floe_ensure_deps() {
   local want; want=$(sha256sum package-lock.json | cut -c1-16)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "floe: installing npm dependencies" >&2
-    npm ci --loglevel=error --no-fund --no-audit >&2 || return 1
+    # `npm install`, not `npm ci`: the registry mirror these machines use lacks some other-platform
+    # builds of native packages (swc, resolver bindings) at the locked versions, so npm leaves them
+    # out of the lock and `npm ci` then rejects the lock as out of sync. `npm install` installs the
+    # locked versions all the same and leaves the lock unchanged.
+    npm install --loglevel=error --no-fund --no-audit >&2 || return 1
     echo "$want" > "$stamp"
   fi
 }
