@@ -18,3 +18,9 @@ floe_build() {
   echo "floe: building" >&2
   node node_modules/typescript/bin/tsc -b >&2
 }
+
+# Type-checks tests, the code generator, benchmarks and tools (tsc -b builds only src/).
+floe_typecheck_tools() {
+  echo "floe: type-checking tests and tools" >&2
+  node node_modules/typescript/bin/tsc -p tsconfig.tools.json >&2
+}
