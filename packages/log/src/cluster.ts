@@ -1,0 +1,32 @@
+import { randomBytes } from 'node:crypto';
+import { ConditionFailedError, type CoordinationStore } from '@floe/coordination';
+
+/** Facts fixed when the cluster is created: its id and the number of journal shards. */
+export interface ClusterInfo {
+  clusterId: string;
+  shardCount: number;
+  created: number;
+}
+
+/**
+ * Reads the cluster item (pk "cluster", sk "meta"), creating it on first start. Every node of a
+ * cluster then agrees on the shard count, whatever its own configuration says.
+ */
+export async function loadOrCreateCluster(store: CoordinationStore, shardCount: number): Promise<ClusterInfo> {
+  const read = async () => {
+    const item = await store.get('cluster', 'meta', { consistent: true });
+    return item
+      ? { clusterId: item.clusterId as string, shardCount: item.shardCount as number, created: item.created as number }
+      : undefined;
+  };
+  const existing = await read();
+  if (existing) return existing;
+  const info: ClusterInfo = { clusterId: randomBytes(16).toString('base64url'), shardCount, created: Date.now() };
+  try {
+    await store.put({ pk: 'cluster', sk: 'meta', ...info }, { absent: true });
+    return info;
+  } catch (err) {
+    if (!(err instanceof ConditionFailedError)) throw err;
+    return (await read())!;
+  }
+}

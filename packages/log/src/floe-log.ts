@@ -1,0 +1,172 @@
+import type { CoordinationStore } from '@floe/coordination';
+import type { ObjectStore } from '@floe/object-store';
+import { ByteCache } from './byte-cache.ts';
+import { loadOrCreateCluster, type ClusterInfo } from './cluster.ts';
+import { LogReader, type ReadResult } from './log-reader.ts';
+import { LogWriter, type FlushStats } from './log-writer.ts';
+import { shardOf, type PartitionRef } from './partition-ref.ts';
+import { ShardReplica } from './shard-replica.ts';
+import type { BatchOutcome, PendingBatch } from './shard-state.ts';
+import { TopicStore } from './topics.ts';
+
+export interface FloeLogOptions {
+  objects: ObjectStore;
+  coordination: CoordinationStore;
+  /** This node's id: unique among live nodes (it names segment objects and journal entries). */
+  node: string;
+  /** Journal shards, used only when this node creates the cluster. Default 16. */
+  shardCount?: number;
+  /** Default 100 ms. */
+  lingerMs?: number;
+  /** Default 4 MiB. */
+  maxFlushBytes?: number;
+  /** Default "segments/". */
+  segmentPrefix?: string;
+  /** Default 256 MiB. */
+  cacheBytes?: number;
+  /** Default 1 MiB. */
+  minReadBytes?: number;
+  /** How often a waiting fetch looks for other nodes' commits. Default 200 ms. */
+  pollIntervalMs?: number;
+}
+
+export interface PartitionOffsets {
+  logStartOffset: number;
+  highWatermark: number;
+  /** Largest batch max timestamp and the last offset of that batch (-1 when empty). */
+  maxTimestamp: number;
+  maxTimestampOffset: number;
+}
+
+/**
+ * The storage core as the broker sees it: topics, appends that resolve once durable with their
+ * offsets, reads by offset, and waits for new data. It takes record batches as opaque buffers
+ * with the few facts it needs (offset span, producer fields), never Kafka messages.
+ */
+export class FloeLog {
+  readonly topics: TopicStore;
+  private readonly replicas = new Map<number, ShardReplica>();
+  private readonly writer: LogWriter;
+  private readonly reader: LogReader;
+  private readonly cache: ByteCache;
+  private readonly pollIntervalMs: number;
+
+  private readonly opts: FloeLogOptions;
+  readonly cluster: ClusterInfo;
+
+  private constructor(opts: FloeLogOptions, cluster: ClusterInfo) {
+    this.opts = opts;
+    this.cluster = cluster;
+    this.topics = new TopicStore(opts.coordination);
+    this.cache = new ByteCache(opts.cacheBytes ?? 256 * 1024 * 1024);
+    this.pollIntervalMs = opts.pollIntervalMs ?? 200;
+    const replicaOf = (p: PartitionRef) => this.replica(shardOf(p, cluster.shardCount));
+    this.writer = new LogWriter(opts.objects, replicaOf, this.cache, {
+      node: opts.node,
+      lingerMs: opts.lingerMs ?? 100,
+      maxFlushBytes: opts.maxFlushBytes ?? 4 * 1024 * 1024,
+      segmentPrefix: opts.segmentPrefix ?? 'segments/',
+    });
+    this.reader = new LogReader(opts.objects, replicaOf, this.cache, {
+      minReadBytes: opts.minReadBytes ?? 1024 * 1024,
+      maxStalenessMs: this.pollIntervalMs,
+    });
+  }
+
+  static async open(opts: FloeLogOptions): Promise<FloeLog> {
+    const cluster = await loadOrCreateCluster(opts.coordination, opts.shardCount ?? 16);
+    return new FloeLog(opts, cluster);
+  }
+
+  replica(shard: number): ShardReplica {
+    let r = this.replicas.get(shard);
+    if (!r) {
+      r = new ShardReplica(this.opts.coordination, shard, this.opts.node);
+      this.replicas.set(shard, r);
+    }
+    return r;
+  }
+
+  private replicaFor(ref: PartitionRef): ShardReplica {
+    return this.replica(shardOf(ref, this.cluster.shardCount));
+  }
+
+  /** Appends one batch; resolves once its object and its commit are durable. */
+  append(ref: PartitionRef, info: Omit<PendingBatch, 'partition'>, batch: Buffer): Promise<BatchOutcome> {
+    return this.writer.append({ ...info, partition: ref }, batch);
+  }
+
+  read(ref: PartitionRef, offset: number, maxBytes: number): Promise<ReadResult> {
+    return this.reader.read(ref, offset, maxBytes);
+  }
+
+  /** Offsets of a partition; `fresh` reads the journal first (for answers that must be current). */
+  async offsets(ref: PartitionRef, fresh = true): Promise<PartitionOffsets> {
+    const replica = this.replicaFor(ref);
+    if (fresh) await replica.refresh();
+    const p = replica.state.partition(ref);
+    return {
+      logStartOffset: p?.logStartOffset ?? 0,
+      highWatermark: p?.nextOffset ?? 0,
+      maxTimestamp: p?.maxTimestamp ?? -1,
+      maxTimestampOffset: p?.maxTimestampOffset ?? -1,
+    };
+  }
+
+  /**
+   * The first batch whose max timestamp is at least `timestamp` (the caller finds the exact
+   * record inside it), or undefined when there is none.
+   */
+  async findBatchByTimestamp(ref: PartitionRef, timestamp: number): Promise<{ baseOffset: number; batch: Buffer } | undefined> {
+    const replica = this.replicaFor(ref);
+    await replica.refresh();
+    const p = replica.state.partition(ref);
+    if (!p) return undefined;
+    const loc = p.batches.find((b) => b.endOffset > p.logStartOffset && b.maxTimestamp >= timestamp);
+    if (!loc) return undefined;
+    const got = await this.reader.read(ref, Math.max(loc.baseOffset, p.logStartOffset), 1);
+    const first = got.batches[0];
+    return first ? { baseOffset: first.baseOffset, batch: first.bytes } : undefined;
+  }
+
+  /**
+   * Resolves when any watched partition has data past its offset, or after `timeoutMs`. Waits on
+   * this node's commits directly and polls the journal for other nodes' at `pollIntervalMs`.
+   */
+  waitForData(watches: readonly { ref: PartitionRef; offset: number }[], timeoutMs: number): Promise<void> {
+    const ready = () =>
+      watches.some((w) => (this.replicaFor(w.ref).state.partition(w.ref)?.nextOffset ?? 0) > w.offset);
+    if (ready() || timeoutMs <= 0) return Promise.resolve();
+    const replicas = [...new Set(watches.map((w) => this.replicaFor(w.ref)))];
+    return new Promise((resolve) => {
+      const onAdvance = () => {
+        if (ready()) done();
+      };
+      const poll = setInterval(() => {
+        for (const r of replicas) r.refreshIfOlder(this.pollIntervalMs).catch(() => undefined);
+      }, this.pollIntervalMs);
+      const timer = setTimeout(done, timeoutMs);
+      function done() {
+        clearInterval(poll);
+        clearTimeout(timer);
+        for (const r of replicas) r.off('advance', onAdvance);
+        resolve();
+      }
+      for (const r of replicas) r.on('advance', onAdvance);
+    });
+  }
+
+  stats(): { flush: FlushStats; cacheBytes: number; cacheHits: number; cacheMisses: number } {
+    return {
+      flush: { ...this.writer.stats },
+      cacheBytes: this.cache.bytes,
+      cacheHits: this.cache.hits,
+      cacheMisses: this.cache.misses,
+    };
+  }
+
+  /** Flushes and commits everything buffered, then stops accepting appends. */
+  async close(): Promise<void> {
+    await this.writer.close();
+  }
+}
