@@ -14,7 +14,7 @@ export interface FloeLogOptions {
   coordination: CoordinationStore;
   /** This node's id: unique among live nodes (it names segment objects and journal entries). */
   node: string;
-  /** Journal shards, used only when this node creates the cluster. Default 16. */
+  /** Journal shards, used only when this node creates the cluster. Default 8 (ARCHITECTURE.md). */
   shardCount?: number;
   /** Default 100 ms. */
   lingerMs?: number;
@@ -28,6 +28,8 @@ export interface FloeLogOptions {
   minReadBytes?: number;
   /** How often a waiting fetch looks for other nodes' commits. Default 200 ms. */
   pollIntervalMs?: number;
+  /** Runs after each segment upload, before its commits: a seam for fault-injection tests. */
+  afterUpload?: (segmentKey: string) => Promise<void> | void;
 }
 
 export interface PartitionOffsets {
@@ -66,6 +68,7 @@ export class FloeLog {
       lingerMs: opts.lingerMs ?? 100,
       maxFlushBytes: opts.maxFlushBytes ?? 4 * 1024 * 1024,
       segmentPrefix: opts.segmentPrefix ?? 'segments/',
+      ...(opts.afterUpload ? { afterUpload: opts.afterUpload } : {}),
     });
     this.reader = new LogReader(opts.objects, replicaOf, this.cache, {
       minReadBytes: opts.minReadBytes ?? 1024 * 1024,
@@ -74,7 +77,7 @@ export class FloeLog {
   }
 
   static async open(opts: FloeLogOptions): Promise<FloeLog> {
-    const cluster = await loadOrCreateCluster(opts.coordination, opts.shardCount ?? 16);
+    const cluster = await loadOrCreateCluster(opts.coordination, opts.shardCount ?? 8);
     return new FloeLog(opts, cluster);
   }
 

@@ -8,6 +8,8 @@ import type { BatchLocation, PartitionState } from './shard-state.ts';
 export interface ReadBatch {
   /** The batch's first offset (the stored bytes carry the producer's; the caller patches it in). */
   baseOffset: number;
+  /** The offset after the batch's last. */
+  endOffset: number;
   bytes: Buffer;
 }
 
@@ -91,7 +93,7 @@ export class LogReader {
       const data = await this.readRun(p, run);
       let at = 0;
       for (const b of run) {
-        out.push({ baseOffset: b.baseOffset, bytes: data.subarray(at, at + b.length) });
+        out.push({ baseOffset: b.baseOffset, endOffset: b.endOffset, bytes: data.subarray(at, at + b.length) });
         at += b.length;
       }
       i = j;

@@ -15,6 +15,8 @@ export interface WriterOptions {
   maxFlushBytes: number;
   /** Key prefix of segment objects. */
   segmentPrefix: string;
+  /** Runs after a segment is durable and before its commits (a seam for fault tests). */
+  afterUpload?: (segmentKey: string) => Promise<void> | void;
 }
 
 export interface FlushStats {
@@ -128,6 +130,7 @@ export class LogWriter {
       return { commits: Promise.resolve() };
     }
     this.cache.set(key, 0, segment.bytes);
+    await this.opts.afterUpload?.(key);
     this.stats.flushes++;
     this.stats.segmentBytes += segment.bytes.length;
     this.stats.batches += take.length;

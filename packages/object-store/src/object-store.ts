@@ -83,14 +83,19 @@ export class ObjectExistsError extends ObjectStoreError {
 
 /**
  * Keys are relative paths of safe characters: letters, digits, `-_.=/`, no empty segment, no
- * `.` or `..` segment, at most 512 bytes. Both implementations enforce the same rule so a key
- * that works embedded works on S3 and the other way round.
+ * `.` or `..` segment, at most 512 bytes, each segment at most 255 bytes (MinIO and the
+ * filesystem store keep segments as file and directory names). Both implementations enforce the
+ * same rule so a key that works embedded works on S3 and the other way round.
+ *
+ * Callers must also never give a key the name of another key's directory (`a` beside `a/b`):
+ * MinIO stores both but lists no key below an object, and the filesystem store refuses the
+ * second with kind 'invalid'.
  */
 export function checkObjectKey(key: string): void {
   const ok =
     key.length > 0 &&
     key.length <= 512 &&
     /^[A-Za-z0-9._=\/-]+$/.test(key) &&
-    key.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
+    key.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..' && seg.length <= 255);
   if (!ok) throw new ObjectStoreError('invalid', `invalid object key "${key}"`, key);
 }
