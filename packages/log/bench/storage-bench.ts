@@ -3,7 +3,7 @@
 //     (units as DynamoDB reports them, ReturnConsumedCapacity), against the target 2 + P/16;
 //  2. produce throughput and append latency (append → durable and committed) for 1 KiB records;
 //  3. the raw MinIO PUT throughput for objects of the size Floe wrote, in the same run.
-// Run: node --conditions=floe-source packages/log/bench/storage-bench.ts [--seconds 10]
+// Run: node --conditions=floe-source packages/log/bench/storage-bench.ts [--seconds 10] [--inflight 512]
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DynamoDbCoordinationStore } from '@floe/coordination';
 import { FloeLog } from '@floe/log';
@@ -11,7 +11,12 @@ import { S3ObjectStore } from '@floe/object-store';
 import { loadTestEnv } from '../../testkit/src/test-env.ts';
 
 const env = loadTestEnv();
-const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1] || 10);
+const flag = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(name);
+  return i < 0 ? fallback : Number(process.argv[i + 1]);
+};
+const seconds = flag('--seconds', 10);
+const inflight = flag('--inflight', 512);
 const credentials = { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey };
 const run = randomUUID().slice(0, 8);
 const objects = await S3ObjectStore.open({ bucket: `floe-bench-${run}`, endpoint: env.s3Endpoint, region: env.region, credentials, forcePathStyle: true, createBucket: true });
@@ -47,7 +52,7 @@ console.log('| ---: | ---: | ---: | ---: | ---: |');
 }
 
 // --- 2. produce throughput and latency ---------------------------------------------------------
-console.log(`\n## Produce: 16 KiB batches (16 records of 1 KiB), 12 partitions, 64 in flight, ${seconds} s\n`);
+console.log(`\n## Produce: 16 KiB batches (16 records of 1 KiB), 12 partitions, ${inflight} in flight, ${seconds} s\n`);
 let segmentBytes = 0;
 let segmentCount = 0;
 {
@@ -69,7 +74,7 @@ let segmentCount = 0;
   };
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  await Promise.all(Array.from({ length: 64 }, worker));
+  await Promise.all(Array.from({ length: inflight }, worker));
   const elapsed = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const s = log.stats().flush;

@@ -8,6 +8,11 @@ import { shardOf, type PartitionRef } from './partition-ref.ts';
 import { ShardReplica } from './shard-replica.ts';
 import type { BatchOutcome, PendingBatch } from './shard-state.ts';
 import { TopicStore } from './topics.ts';
+import { LogError } from './errors.ts';
+import { GarbageCollector, type GcResult } from './garbage-collector.ts';
+import { retentionConfig, retentionTarget } from './retention.ts';
+import { DEFAULT_VOID_WINDOW_MS } from './segment-key.ts';
+import type { LogStartMove } from './journal-entry.ts';
 
 export interface FloeLogOptions {
   objects: ObjectStore;
@@ -30,6 +35,10 @@ export interface FloeLogOptions {
   pollIntervalMs?: number;
   /** Runs after each segment upload, before its commits: a seam for fault-injection tests. */
   afterUpload?: (segmentKey: string) => Promise<void> | void;
+  /** The void window, used only when this node creates the cluster. Default 5 minutes. */
+  voidWindowMs?: number;
+  /** How long garbage collection keeps an object after it lost its references. Default 10 min. */
+  gcGraceMs?: number;
 }
 
 export interface PartitionOffsets {
@@ -52,6 +61,7 @@ export class FloeLog {
   private readonly reader: LogReader;
   private readonly cache: ByteCache;
   private readonly pollIntervalMs: number;
+  private readonly gc: GarbageCollector;
 
   private readonly opts: FloeLogOptions;
   readonly cluster: ClusterInfo;
@@ -70,6 +80,15 @@ export class FloeLog {
       segmentPrefix: opts.segmentPrefix ?? 'segments/',
       ...(opts.afterUpload ? { afterUpload: opts.afterUpload } : {}),
     });
+    this.gc = new GarbageCollector(
+      opts.objects,
+      () => Array.from({ length: cluster.shardCount }, (_, s) => this.replica(s)),
+      {
+        segmentPrefix: opts.segmentPrefix ?? 'segments/',
+        voidWindowMs: cluster.voidWindowMs,
+        graceMs: opts.gcGraceMs ?? 10 * 60 * 1000,
+      },
+    );
     this.reader = new LogReader(opts.objects, replicaOf, this.cache, {
       minReadBytes: opts.minReadBytes ?? 1024 * 1024,
       maxStalenessMs: this.pollIntervalMs,
@@ -77,14 +96,17 @@ export class FloeLog {
   }
 
   static async open(opts: FloeLogOptions): Promise<FloeLog> {
-    const cluster = await loadOrCreateCluster(opts.coordination, opts.shardCount ?? 8);
+    const cluster = await loadOrCreateCluster(opts.coordination, {
+      shardCount: opts.shardCount ?? 8,
+      voidWindowMs: opts.voidWindowMs ?? DEFAULT_VOID_WINDOW_MS,
+    });
     return new FloeLog(opts, cluster);
   }
 
   replica(shard: number): ShardReplica {
     let r = this.replicas.get(shard);
     if (!r) {
-      r = new ShardReplica(this.opts.coordination, shard, this.opts.node);
+      r = new ShardReplica(this.opts.coordination, shard, this.opts.node, this.cluster.voidWindowMs);
       this.replicas.set(shard, r);
     }
     return r;
@@ -157,6 +179,57 @@ export class FloeLog {
       }
       for (const r of replicas) r.on('advance', onAdvance);
     });
+  }
+
+  /**
+   * DeleteRecords: makes `beforeOffset` the log start (-1: the high watermark). Returns the new
+   * log start (the low watermark). An offset past the high watermark is out of range.
+   */
+  async deleteRecords(ref: PartitionRef, beforeOffset: number): Promise<number> {
+    const replica = this.replicaFor(ref);
+    await replica.refresh();
+    const hw = replica.state.partition(ref)?.nextOffset ?? 0;
+    const target = beforeOffset === -1 ? hw : beforeOffset;
+    if (!Number.isSafeInteger(target) || target < 0 || target > hw) {
+      throw new LogError('offset-out-of-range', `cannot delete records before ${beforeOffset}: the high watermark is ${hw}`);
+    }
+    const [lowWatermark] = await replica.moveLogStarts([{ partition: ref, offset: target }]);
+    return lowWatermark!;
+  }
+
+  /**
+   * Applies retention.ms and retention.bytes of every topic at time `now`: one journal entry per
+   * shard whose partitions have expired batches. Returns the partitions whose log start moved.
+   */
+  async enforceRetention(now = Date.now()): Promise<LogStartMove[]> {
+    const byShard = new Map<ShardReplica, LogStartMove[]>();
+    for (const topic of await this.topics.list()) {
+      const cfg = retentionConfig(topic.configs);
+      if (cfg.retentionMs < 0 && cfg.retentionBytes < 0) continue;
+      for (let partition = 0; partition < topic.partitions; partition++) {
+        const ref = { topicId: topic.id, partition };
+        const replica = this.replicaFor(ref);
+        if (!byShard.has(replica)) {
+          await replica.refresh();
+          byShard.set(replica, []);
+        }
+        const p = replica.state.partition(ref);
+        const target = p && retentionTarget(p, cfg, now);
+        if (target !== undefined) byShard.get(replica)!.push({ partition: ref, offset: target });
+      }
+    }
+    const moved: LogStartMove[] = [];
+    for (const [replica, moves] of byShard) {
+      if (moves.length === 0) continue;
+      await replica.moveLogStarts(moves);
+      moved.push(...moves);
+    }
+    return moved;
+  }
+
+  /** Deletes segment objects nothing refers to any more (see GarbageCollector). */
+  collectGarbage(): Promise<GcResult> {
+    return this.gc.collect();
   }
 
   stats(): { flush: FlushStats; cacheBytes: number; cacheHits: number; cacheMisses: number } {

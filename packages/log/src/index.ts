@@ -5,4 +5,7 @@ export type { BatchOutcome, PendingBatch } from './shard-state.ts';
 export type { ReadBatch, ReadResult } from './log-reader.ts';
 export { TopicStore, checkTopicName, MAX_PARTITIONS, type TopicInfo } from './topics.ts';
 export type { ClusterInfo } from './cluster.ts';
+export type { GcResult } from './garbage-collector.ts';
+export type { LogStartMove } from './journal-entry.ts';
+export { retentionConfig, type RetentionConfig } from './retention.ts';
 export { buildSegment, readSegmentIndex, type SegmentIndexEntry } from './segment-format.ts';

@@ -35,6 +35,33 @@ export interface JournalEntry {
   /** The segment object holding the entry's batches (absent for entries that carry none). */
   segment?: string;
   batches: BatchDescriptor[];
+  /** Log start offsets moved forward by this entry (DeleteRecords, retention). */
+  logStarts?: LogStartMove[];
+}
+
+/** Records below `offset` are gone from the partition: it becomes the log start offset. */
+export interface LogStartMove {
+  partition: PartitionRef;
+  offset: number;
+}
+
+export function encodeLogStarts(moves: readonly LogStartMove[]): Buffer {
+  const w = new ByteWriter().byte(FORMAT_VERSION).uvarint(moves.length);
+  for (const m of moves) w.bytes(topicIdBytes(m.partition.topicId)).uvarint(m.partition.partition).uvarint(m.offset);
+  return w.finish();
+}
+
+export function decodeLogStarts(bytes: Uint8Array): LogStartMove[] {
+  const r = new ByteReader(bytes);
+  const version = r.byte();
+  if (version !== FORMAT_VERSION) throw new RangeError(`unknown log-start format ${version}`);
+  const n = r.uvarint();
+  const out: LogStartMove[] = [];
+  for (let i = 0; i < n; i++) {
+    out.push({ partition: { topicId: topicIdString(r.bytes(16)), partition: r.uvarint() }, offset: r.uvarint() });
+  }
+  if (!r.done) throw new RangeError('bytes left after the log-start moves');
+  return out;
 }
 
 const FORMAT_VERSION = 1;

@@ -5,11 +5,12 @@ import {
   type Item,
 } from '@floe/coordination';
 import { LogError } from './errors.ts';
-import { decodeDescriptors, encodeDescriptors, type JournalEntry } from './journal-entry.ts';
+import { decodeDescriptors, decodeLogStarts, encodeDescriptors, encodeLogStarts, type JournalEntry } from './journal-entry.ts';
 
 // One shard's journal in the coordination table:
 //   pk "j#<shard, 4 digits>", sk "<seq, 16 digits>"; attributes cid (commit id), node, t
-//   (journal time, ms), seg (segment object key, optional), d (packed descriptors).
+//   (journal time, ms), seg (segment object key, optional), d (packed descriptors), ls (packed
+//   log-start moves, optional).
 // Sequence numbers are dense from 1. Only a conditional create can add an entry, so two writers
 // can never both own a sequence number, and a writer with a stale view always loses.
 
@@ -33,16 +34,18 @@ export function entryToItem(shard: number, e: JournalEntry): Item {
     d: encodeDescriptors(e.batches),
   };
   if (e.segment !== undefined) item.seg = e.segment;
+  if (e.logStarts && e.logStarts.length > 0) item.ls = encodeLogStarts(e.logStarts);
   return item;
 }
 
 export function itemToEntry(item: Item): JournalEntry {
-  const { sk, cid, node, t, seg, d } = item;
+  const { sk, cid, node, t, seg, d, ls } = item;
   if (typeof cid !== 'string' || typeof node !== 'string' || typeof t !== 'number' || !(d instanceof Uint8Array)) {
     throw new LogError('unavailable', `malformed journal item ${item.pk}/${sk}`);
   }
   const entry: JournalEntry = { seq: Number(sk), commitId: cid, node, time: t, batches: decodeDescriptors(d) };
   if (typeof seg === 'string') entry.segment = seg;
+  if (ls instanceof Uint8Array) entry.logStarts = decodeLogStarts(ls);
   return entry;
 }
 

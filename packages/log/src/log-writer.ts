@@ -4,6 +4,7 @@ import type { ByteCache } from './byte-cache.ts';
 import { LogError } from './errors.ts';
 import { partitionKey, type PartitionRef } from './partition-ref.ts';
 import { buildSegment, type SegmentRun } from './segment-format.ts';
+import { segmentKey } from './segment-key.ts';
 import type { ShardReplica } from './shard-replica.ts';
 import type { BatchOutcome, PendingBatch } from './shard-state.ts';
 
@@ -121,7 +122,7 @@ export class LogWriter {
     }
     const groups = [...runs.values()];
     const segment = buildSegment(groups.map((g) => g.run));
-    const key = `${this.opts.segmentPrefix}${this.opts.node}/${Date.now().toString(36).padStart(9, '0')}-${randomBytes(6).toString('hex')}.seg`;
+    const key = segmentKey(this.opts.segmentPrefix, this.opts.node, Date.now(), randomBytes(6).toString('hex'));
     try {
       await this.objects.putIfAbsent(key, segment.bytes);
     } catch (err) {

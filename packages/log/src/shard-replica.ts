@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { CoordinationStore } from '@floe/coordination';
 import { LogError } from './errors.ts';
-import type { BatchDescriptor, JournalEntry } from './journal-entry.ts';
+import type { BatchDescriptor, JournalEntry, LogStartMove } from './journal-entry.ts';
 import { Journal } from './journal.ts';
 import type { BatchPlacement } from './segment-format.ts';
-import { ShardState, type BatchOutcome, type PendingBatch } from './shard-state.ts';
+import { segmentTooOld, ShardState, type BatchOutcome, type PendingBatch } from './shard-state.ts';
 
 const MAX_COMMIT_ATTEMPTS = 50;
 
@@ -14,7 +14,7 @@ const MAX_COMMIT_ATTEMPTS = 50;
  * the commit loop that appends this node's batches at the tail.
  */
 export class ShardReplica extends EventEmitter {
-  readonly state = new ShardState();
+  readonly state: ShardState;
   readonly journal: Journal;
   private refreshing: Promise<void> | undefined;
   private commitChain: Promise<unknown> = Promise.resolve();
@@ -25,8 +25,9 @@ export class ShardReplica extends EventEmitter {
   private readonly node: string;
   private readonly clock: () => number;
 
-  constructor(store: CoordinationStore, shard: number, node: string, clock: () => number = Date.now) {
+  constructor(store: CoordinationStore, shard: number, node: string, voidWindowMs: number, clock: () => number = Date.now) {
     super();
+    this.state = new ShardState(voidWindowMs);
     this.shard = shard;
     this.node = node;
     this.clock = clock;
@@ -74,42 +75,79 @@ export class ShardReplica extends EventEmitter {
    * another node costs a refresh and a new plan, never a wrong offset.
    */
   commit(segment: string, batches: readonly PendingBatch[], placements: readonly BatchPlacement[]): Promise<BatchOutcome[]> {
-    const run = this.commitChain.then(() => this.commitNow(segment, batches, placements));
+    return this.serial(() =>
+      this.appendLoop(() => {
+        const plan = this.state.plan(batches);
+        const time = this.entryTime();
+        if (plan.appended.length > 0 && segmentTooOld(segment, time, this.state.voidWindowMs)) {
+          throw new LogError('timeout', `segment ${segment} is older than the void window; the producer must retry`);
+        }
+        const descriptors: BatchDescriptor[] = plan.appended.map(({ index, descriptor }) => ({
+          ...descriptor,
+          position: placements[index]!.position,
+          length: placements[index]!.length,
+        }));
+        return {
+          result: plan.outcomes,
+          entry: descriptors.length > 0 ? { time, segment, batches: descriptors } : undefined,
+        };
+      }),
+    );
+  }
+
+  /**
+   * Moves log start offsets forward (DeleteRecords, retention). Moves that no longer advance
+   * (another node got there first) are dropped; returns the log start of each partition after.
+   */
+  moveLogStarts(moves: readonly LogStartMove[]): Promise<number[]> {
+    return this.serial(() =>
+      this.appendLoop(() => {
+        const current = moves.map((m) => this.state.partition(m.partition));
+        const result = moves.map((m, i) => Math.max(current[i]?.logStartOffset ?? 0, Math.min(m.offset, current[i]?.nextOffset ?? 0)));
+        const advancing = moves
+          .map((m, i) => ({ partition: m.partition, offset: result[i]! }))
+          .filter((m, i) => m.offset > (current[i]?.logStartOffset ?? 0));
+        return { result, entry: advancing.length > 0 ? { time: this.entryTime(), batches: [], logStarts: advancing } : undefined };
+      }),
+    );
+  }
+
+  /** Appends an empty entry so the shard's journal time advances (garbage collection needs it). */
+  tick(): Promise<void> {
+    return this.serial(() => this.appendLoop(() => ({ result: undefined, entry: { time: this.entryTime(), batches: [] } })));
+  }
+
+  private entryTime(): number {
+    return Math.max(this.clock(), this.state.time);
+  }
+
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.commitChain.then(work);
     this.commitChain = run.catch(() => undefined);
     return run;
   }
 
-  private async commitNow(
-    segment: string,
-    batches: readonly PendingBatch[],
-    placements: readonly BatchPlacement[],
-  ): Promise<BatchOutcome[]> {
+  /**
+   * Plans against the replayed state and appends the planned entry at the tail; on losing the
+   * slot to another commit, refreshes and plans again.
+   */
+  private async appendLoop<T>(
+    planNext: () => { result: T; entry: Omit<JournalEntry, 'seq' | 'commitId' | 'node'> | undefined },
+  ): Promise<T> {
     for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
-      const plan = this.state.plan(batches);
-      if (plan.appended.length === 0) return plan.outcomes;
-      const descriptors: BatchDescriptor[] = plan.appended.map(({ index, descriptor }) => ({
-        ...descriptor,
-        position: placements[index]!.position,
-        length: placements[index]!.length,
-      }));
-      const entry: JournalEntry = {
-        seq: this.state.seq + 1,
-        commitId: randomUUID(),
-        node: this.node,
-        time: Math.max(this.clock(), this.state.time),
-        segment,
-        batches: descriptors,
-      };
-      const result = await this.journal.append(entry);
-      if (result === 'committed') {
-        // Entries before ours were applied by the refresh that preceded this plan; ours is next.
+      const { result, entry: body } = planNext();
+      if (!body) return result;
+      const entry: JournalEntry = { ...body, seq: this.state.seq + 1, commitId: randomUUID(), node: this.node };
+      if ((await this.journal.append(entry)) === 'committed') {
+        // Entries before ours were applied by the refresh that preceded this plan; ours is next
+        // unless a concurrent refresh already applied it.
         if (entry.seq === this.state.seq + 1) {
           this.state.apply(entry);
           this.emit('advance', this.state.seq);
         } else {
           await this.refresh();
         }
-        return plan.outcomes;
+        return result;
       }
       await this.refresh();
     }

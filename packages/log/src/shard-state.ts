@@ -2,6 +2,13 @@ import type { LogErrorKind } from './errors.ts';
 import type { BatchDescriptor, JournalEntry } from './journal-entry.ts';
 import { partitionKey, type PartitionRef } from './partition-ref.ts';
 import { afterAppend, checkSequence, lastSequenceOf, type ProducerEntry } from './producer-state.ts';
+import { segmentUploadTime } from './segment-key.ts';
+
+/** Whether an entry naming `segment` at journal time `time` breaks the void-window rule. */
+export function segmentTooOld(segment: string, time: number, voidWindowMs: number): boolean {
+  const uploaded = segmentUploadTime(segment);
+  return uploaded === undefined || time - uploaded > voidWindowMs;
+}
 
 /** Where one committed batch lives. */
 export interface BatchLocation {
@@ -71,6 +78,10 @@ export class JournalDivergenceError extends Error {
  * order. Deterministic: every node applying the same entries holds the same state.
  */
 export class ShardState {
+  readonly voidWindowMs: number;
+  constructor(voidWindowMs: number) {
+    this.voidWindowMs = voidWindowMs;
+  }
   /** Sequence number of the last applied entry (0: none). */
   seq = 0;
   /** Journal time of the last applied entry. */
@@ -151,7 +162,10 @@ export class ShardState {
     if (entry.seq !== this.seq + 1) {
       throw new JournalDivergenceError(`entry ${entry.seq} applied after ${this.seq}`);
     }
-    for (const d of entry.batches) {
+    // An entry naming a segment older than the void window commits nothing (writers never
+    // write one; this keeps garbage collection safe whatever a writer did).
+    const batches = entry.segment !== undefined && segmentTooOld(entry.segment, entry.time, this.voidWindowMs) ? [] : entry.batches;
+    for (const d of batches) {
       const p = this.partitionOrNew(d.partition);
       if (d.baseOffset !== p.nextOffset) {
         throw new JournalDivergenceError(
@@ -184,7 +198,24 @@ export class ShardState {
         );
       }
     }
+    for (const m of entry.logStarts ?? []) {
+      const p = this.partitionOrNew(m.partition);
+      if (m.offset > p.nextOffset) {
+        throw new JournalDivergenceError(`entry ${entry.seq} moves the log start of ${partitionKey(m.partition)} past its end`);
+      }
+      if (m.offset <= p.logStartOffset) continue;
+      p.logStartOffset = m.offset;
+      // Forget batches wholly below the log start: their bytes are no longer readable.
+      let drop = 0;
+      while (drop < p.batches.length && p.batches[drop]!.endOffset <= m.offset) drop++;
+      p.batches.splice(0, drop);
+    }
     this.seq = entry.seq;
     this.time = Math.max(this.time, entry.time);
+  }
+
+  /** Every partition of the shard with its state. */
+  *allPartitions(): IterableIterator<[string, PartitionState]> {
+    yield* this.partitions.entries();
   }
 }
