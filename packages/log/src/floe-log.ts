@@ -10,6 +10,7 @@ import type { BatchOutcome, PendingBatch } from './shard-state.ts';
 import { TopicStore } from './topics.ts';
 import { LogError } from './errors.ts';
 import { GarbageCollector, type GcResult } from './garbage-collector.ts';
+import { Compactor } from './compactor.ts';
 import { retentionConfig, retentionTarget } from './retention.ts';
 import { DEFAULT_VOID_WINDOW_MS } from './segment-key.ts';
 import type { LogStartMove } from './journal-entry.ts';
@@ -39,6 +40,8 @@ export interface FloeLogOptions {
   voidWindowMs?: number;
   /** How long garbage collection keeps an object after it lost its references. Default 10 min. */
   gcGraceMs?: number;
+  /** Compact a partition once its batches are spread over this many objects. Default 4. */
+  compactionMinObjects?: number;
 }
 
 export interface PartitionOffsets {
@@ -62,6 +65,7 @@ export class FloeLog {
   private readonly cache: ByteCache;
   private readonly pollIntervalMs: number;
   private readonly gc: GarbageCollector;
+  private readonly compactor: Compactor;
 
   private readonly opts: FloeLogOptions;
   readonly cluster: ClusterInfo;
@@ -92,6 +96,12 @@ export class FloeLog {
     this.reader = new LogReader(opts.objects, replicaOf, this.cache, {
       minReadBytes: opts.minReadBytes ?? 1024 * 1024,
       maxStalenessMs: this.pollIntervalMs,
+    });
+    this.compactor = new Compactor(opts.objects, this.reader, {
+      node: opts.node,
+      segmentPrefix: opts.segmentPrefix ?? 'segments/',
+      minObjects: opts.compactionMinObjects ?? 4,
+      maxObjectBytes: 64 * 1024 * 1024,
     });
   }
 
@@ -225,6 +235,21 @@ export class FloeLog {
       moved.push(...moves);
     }
     return moved;
+  }
+
+  /**
+   * Rewrites partitions whose batches are spread over many small objects into objects of their
+   * own (see Compactor). Returns how many batches were rewritten.
+   */
+  async compact(): Promise<number> {
+    let rewritten = 0;
+    for (const topic of await this.topics.list()) {
+      for (let partition = 0; partition < topic.partitions; partition++) {
+        const ref = { topicId: topic.id, partition };
+        rewritten += await this.compactor.compactPartition(ref, this.replicaFor(ref));
+      }
+    }
+    return rewritten;
   }
 
   /** Deletes segment objects nothing refers to any more (see GarbageCollector). */

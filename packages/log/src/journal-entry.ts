@@ -37,6 +37,11 @@ export interface JournalEntry {
   batches: BatchDescriptor[];
   /** Log start offsets moved forward by this entry (DeleteRecords, retention). */
   logStarts?: LogStartMove[];
+  /**
+   * Compaction: `batches` are existing batches rewritten into `segment`, not new ones. Replay
+   * applies the new locations only if exactly those batches are still current.
+   */
+  replace?: boolean;
 }
 
 /** Records below `offset` are gone from the partition: it becomes the log start offset. */

@@ -10,7 +10,7 @@ import { decodeDescriptors, decodeLogStarts, encodeDescriptors, encodeLogStarts,
 // One shard's journal in the coordination table:
 //   pk "j#<shard, 4 digits>", sk "<seq, 16 digits>"; attributes cid (commit id), node, t
 //   (journal time, ms), seg (segment object key, optional), d (packed descriptors), ls (packed
-//   log-start moves, optional).
+//   log-start moves, optional), rp (true: d describes batches rewritten by compaction).
 // Sequence numbers are dense from 1. Only a conditional create can add an entry, so two writers
 // can never both own a sequence number, and a writer with a stale view always loses.
 
@@ -35,17 +35,19 @@ export function entryToItem(shard: number, e: JournalEntry): Item {
   };
   if (e.segment !== undefined) item.seg = e.segment;
   if (e.logStarts && e.logStarts.length > 0) item.ls = encodeLogStarts(e.logStarts);
+  if (e.replace) item.rp = true;
   return item;
 }
 
 export function itemToEntry(item: Item): JournalEntry {
-  const { sk, cid, node, t, seg, d, ls } = item;
+  const { sk, cid, node, t, seg, d, ls, rp } = item;
   if (typeof cid !== 'string' || typeof node !== 'string' || typeof t !== 'number' || !(d instanceof Uint8Array)) {
     throw new LogError('unavailable', `malformed journal item ${item.pk}/${sk}`);
   }
   const entry: JournalEntry = { seq: Number(sk), commitId: cid, node, time: t, batches: decodeDescriptors(d) };
   if (typeof seg === 'string') entry.segment = seg;
   if (ls instanceof Uint8Array) entry.logStarts = decodeLogStarts(ls);
+  if (rp === true) entry.replace = true;
   return entry;
 }
 

@@ -112,6 +112,28 @@ export class ShardReplica extends EventEmitter {
     );
   }
 
+  /**
+   * Commits a compaction: `batches` (existing batches, same offsets) now live in `segment`.
+   * Returns false, writing nothing, when those batches are no longer exactly current.
+   */
+  replaceBatches(segment: string, batches: readonly BatchDescriptor[]): Promise<boolean> {
+    return this.serial(() =>
+      this.appendLoop(() => {
+        const p = this.state.partition(batches[0]!.partition);
+        const i = p ? p.findBatch(batches[0]!.baseOffset) : 0;
+        const current =
+          p !== undefined &&
+          batches.every((d, k) => {
+            const loc = p.batches[i + k];
+            return loc !== undefined && loc.baseOffset === d.baseOffset && loc.endOffset === d.baseOffset + d.offsetCount;
+          });
+        const time = this.entryTime();
+        if (!current || segmentTooOld(segment, time, this.state.voidWindowMs)) return { result: false, entry: undefined };
+        return { result: true, entry: { time, segment, batches: [...batches], replace: true } };
+      }),
+    );
+  }
+
   /** Appends an empty entry so the shard's journal time advances (garbage collection needs it). */
   tick(): Promise<void> {
     return this.serial(() => this.appendLoop(() => ({ result: undefined, entry: { time: this.entryTime(), batches: [] } })));

@@ -165,6 +165,12 @@ export class ShardState {
     // An entry naming a segment older than the void window commits nothing (writers never
     // write one; this keeps garbage collection safe whatever a writer did).
     const batches = entry.segment !== undefined && segmentTooOld(entry.segment, entry.time, this.voidWindowMs) ? [] : entry.batches;
+    if (entry.replace) {
+      if (batches.length > 0) this.applyReplacement(entry.segment!, batches);
+      this.seq = entry.seq;
+      this.time = Math.max(this.time, entry.time);
+      return;
+    }
     for (const d of batches) {
       const p = this.partitionOrNew(d.partition);
       if (d.baseOffset !== p.nextOffset) {
@@ -212,6 +218,26 @@ export class ShardState {
     }
     this.seq = entry.seq;
     this.time = Math.max(this.time, entry.time);
+  }
+
+  /**
+   * Points the batches of a compaction at their new object, if they are all still current (same
+   * offsets, contiguous in the index); otherwise the replacement is a no-op and its object
+   * garbage. Offsets, producer state and the high watermark never change.
+   */
+  private applyReplacement(segment: string, batches: readonly BatchDescriptor[]): void {
+    const p = this.partitions.get(partitionKey(batches[0]!.partition));
+    if (!p || batches.some((d) => partitionKey(d.partition) !== partitionKey(batches[0]!.partition))) return;
+    const i = p.findBatch(batches[0]!.baseOffset);
+    const current = batches.every((d, k) => {
+      const loc = p.batches[i + k];
+      return loc !== undefined && loc.baseOffset === d.baseOffset && loc.endOffset === d.baseOffset + d.offsetCount;
+    });
+    if (!current) return;
+    batches.forEach((d, k) => {
+      const loc = p.batches[i + k]!;
+      p.batches[i + k] = { ...loc, segment, position: d.position, length: d.length };
+    });
   }
 
   /** Every partition of the shard with its state. */

@@ -129,7 +129,7 @@ describe('storage core on MinIO + DynamoDB Local, one process per node', () => {
     expect((await readAll(topic.id, 0)).map((r) => r.baseOffset)).toEqual([0]);
   });
 
-  it('retention and garbage collection while producers and readers run: no record missed or seen twice, no live object deleted', async () => {
+  it('compaction, retention and garbage collection while producers and readers run: no record missed or seen twice, no live object deleted', async () => {
     const topic = await admin.topics.create(`churn-${randomUUID().slice(0, 6)}`, 2, { 'retention.bytes': '20000', 'retention.ms': '-1' });
     const [p1, p2] = await Promise.all([start('p1'), start('p2')]);
     const stopAt = Date.now() + 6_000;
@@ -168,10 +168,12 @@ describe('storage core on MinIO + DynamoDB Local, one process per node', () => {
       }
       return { seen, skipped, next };
     });
-    // Retention and garbage collection run all along.
+    // Compaction, retention and garbage collection run all along.
+    let compacted = 0;
     const maintenance = (async () => {
       let deleted = 0;
       while (Date.now() < stopAt) {
+        compacted += await admin.compact();
         await admin.enforceRetention();
         deleted += (await admin.collectGarbage()).deleted.length;
         await new Promise((r) => setTimeout(r, 300));
@@ -194,6 +196,7 @@ describe('storage core on MinIO + DynamoDB Local, one process per node', () => {
       }
     }
     expect(deleted).toBeGreaterThan(0);
+    expect(compacted).toBeGreaterThan(0);
   });
 
   it('a paused writer wakes with a stale view and none of its stale commits succeed', async () => {

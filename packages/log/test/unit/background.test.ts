@@ -7,7 +7,7 @@ const logs: FloeLog[] = [];
 afterEach(async () => {
   await Promise.all(logs.splice(0).map((l) => l.close()));
 });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const WINDOW = 300;
 
 async function open(objects: MemoryObjectStore, coordination: MemoryCoordinationStore, node: string, extra: Partial<FloeLogOptions> = {}) {
