@@ -208,6 +208,28 @@ export class FloeLog {
   }
 
   /**
+   * Deletes a topic: removes its item (the name is free again; a new topic of that name gets a
+   * new id), then moves every partition's log start to its end so all its objects become garbage.
+   */
+  async deleteTopic(name: string): Promise<void> {
+    const topic = await this.topics.get(name);
+    if (!topic) throw new LogError('unknown-topic-or-partition', `no topic "${name}"`);
+    await this.topics.delete(topic);
+    const byShard = new Map<ShardReplica, LogStartMove[]>();
+    for (let partition = 0; partition < topic.partitions; partition++) {
+      const ref = { topicId: topic.id, partition };
+      const replica = this.replicaFor(ref);
+      if (!byShard.has(replica)) byShard.set(replica, []);
+      byShard.get(replica)!.push({ partition: ref, offset: Number.MAX_SAFE_INTEGER });
+    }
+    // Offsets past the end are clamped to each partition's high watermark by moveLogStarts.
+    await Promise.all([...byShard].map(async ([replica, moves]) => {
+      await replica.refresh();
+      await replica.moveLogStarts(moves);
+    }));
+  }
+
+  /**
    * Applies retention.ms and retention.bytes of every topic at time `now`: one journal entry per
    * shard whose partitions have expired batches. Returns the partitions whose log start moved.
    */

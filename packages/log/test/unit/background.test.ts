@@ -92,3 +92,21 @@ describe('log start, retention and garbage collection', () => {
     expect((await slow.offsets(ref)).highWatermark).toBe(0);
   });
 });
+
+describe('deleting a topic', () => {
+  it('frees its name and releases every object it held to garbage collection', async () => {
+    const objects = new MemoryObjectStore();
+    const log = await open(objects, new MemoryCoordinationStore(), 'n');
+    const t = await log.topics.create('gone', 3, {});
+    for (let p = 0; p < 3; p++) await log.append({ topicId: t.id, partition: p }, info(), randomBytes(10));
+    expect(objects.objects.size).toBe(3);
+    await log.deleteTopic('gone');
+    expect(await log.topics.get('gone')).toBeUndefined();
+    await expect(log.deleteTopic('gone')).rejects.toMatchObject({ kind: 'unknown-topic-or-partition' });
+    for (let p = 0; p < 3; p++) expect(await log.offsets({ topicId: t.id, partition: p })).toMatchObject({ logStartOffset: 1, highWatermark: 1 });
+    await sleep(WINDOW + 50);
+    expect((await log.collectGarbage()).deleted).toHaveLength(3);
+    const again = await log.topics.create('gone', 1, {});
+    expect(again.id).not.toBe(t.id);
+  });
+});
