@@ -23,7 +23,7 @@ import {
   splitBatches,
   updateBatchCrc,
 } from '../src/records/index.ts';
-import { intArg } from './cli-args.ts';
+import { FuzzBug, intArg } from './fuzz-support.ts';
 
 export interface BatchFuzzResult {
   count: number;
@@ -36,15 +36,6 @@ export interface BatchFuzzResult {
   seconds: number;
   maxRssMiB: number;
   corpus: number;
-}
-
-export class BatchFuzzBug extends Error {
-  readonly input: Buffer;
-  constructor(message: string, input: Buffer, cause: unknown) {
-    super(message, { cause });
-    this.name = 'BatchFuzzBug';
-    this.input = input;
-  }
 }
 
 type Rng = () => number;
@@ -244,7 +235,7 @@ function mutate(rng: Rng, corpus: Buffer[]): Buffer {
 const LIMIT = 1 << 20;
 
 /**
- * Runs `count` iterations; rejects with BatchFuzzBug on any non-ProtocolError. Yields to the
+ * Runs `count` iterations; rejects with FuzzBug on any non-ProtocolError. Yields to the
  * event loop now and then, as a server does between requests: lz4-napi returns external buffers
  * whose memory is released by finalizers that only run on an event-loop turn.
  */
@@ -264,7 +255,7 @@ export async function runBatchFuzz(count: number, seed: number, corpus = buildBa
     let failed = false;
     const note = (e: unknown, stage: string): void => {
       if (!(e instanceof ProtocolError)) {
-        throw new BatchFuzzBug(`${stage} threw ${(e as Error)?.name ?? typeof e}: ${(e as Error)?.message ?? e}`, input, e);
+        throw new FuzzBug(`${stage} threw ${(e as Error)?.name ?? typeof e}: ${(e as Error)?.message ?? e}`, input, e);
       }
       failed = true;
       codes[e.code] = (codes[e.code] ?? 0) + 1;
@@ -325,7 +316,7 @@ async function main(): Promise<void> {
     console.log(`  elapsed     ${r.seconds.toFixed(1)} s (${Math.round(r.count / r.seconds)} inputs/s)`);
     console.log(`  max RSS     ${r.maxRssMiB.toFixed(0)} MiB`);
   } catch (e) {
-    if (e instanceof BatchFuzzBug) {
+    if (e instanceof FuzzBug) {
       console.error(`fuzz-batches: BUG: ${e.message}`);
       console.error(`input (${e.input.length} bytes): ${e.input.toString('hex')}`);
       console.error(e.cause);

@@ -15,7 +15,9 @@ import { ProtocolError } from '../src/errors.ts';
 import { decodeRequest, encodeRequest, FrameSplitter } from '../src/frame.ts';
 import { apiByKey } from '../src/generated/apis.ts';
 import { loadApiSpecs, messageArb, versionsOf } from '../test/support/arbitraries.ts';
-import { intArg } from './cli-args.ts';
+import { FuzzBug, intArg } from './fuzz-support.ts';
+
+export { FuzzBug };
 
 export interface FuzzResult {
   count: number;
@@ -24,15 +26,6 @@ export interface FuzzResult {
   seconds: number;
   maxRssMiB: number;
   corpus: number;
-}
-
-export class FuzzBug extends Error {
-  readonly input: Buffer;
-  constructor(message: string, input: Buffer, cause: unknown) {
-    super(message, { cause });
-    this.name = 'FuzzBug';
-    this.input = input;
-  }
 }
 
 /** Small, fast, seedable PRNG (mulberry32). */

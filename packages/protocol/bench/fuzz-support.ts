@@ -9,3 +9,13 @@ export function intArg(name: string, fallback: number): number {
   }
   return v;
 }
+
+/** A decoder did something other than succeed or throw a ProtocolError on `input`: a bug. */
+export class FuzzBug extends Error {
+  readonly input: Buffer;
+  constructor(message: string, input: Buffer, cause: unknown) {
+    super(message, { cause });
+    this.name = 'FuzzBug';
+    this.input = input;
+  }
+}
