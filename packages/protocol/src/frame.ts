@@ -28,7 +28,13 @@ import { Writer } from './wire/writer.ts';
 
 /** A decoded request; narrow on `apiKey` to get the body type. */
 export type DecodedRequest = {
-  [K in keyof RequestTypes]: { apiKey: K; header: RequestHeader; body: RequestTypes[K] };
+  [K in keyof RequestTypes]: {
+    apiKey: K;
+    header: RequestHeader;
+    body: RequestTypes[K];
+    /** Bytes after the body, ignored as Kafka ignores them (0 for every well-formed request). */
+    trailingBytes: number;
+  };
 }[keyof RequestTypes];
 
 export interface DecodedResponse<Body = unknown> {
@@ -89,8 +95,10 @@ export function decodeRequest(frame: Buffer): DecodedRequest {
   }
   try {
     const body = api.decodeRequest(r, apiVersion);
-    r.expectEnd(`${api.name} request v${apiVersion}`);
-    return { apiKey, header, body } as DecodedRequest;
+    // Kafka's broker never checks for bytes after a request body, and real clients send some:
+    // confluent-kafka 2.16 (librdkafka 2.16.0) adds 3 bytes to the Metadata v12 request behind
+    // AdminClient.list_topics(). Refusing them would break that client, so they are ignored.
+    return { apiKey, header, body, trailingBytes: r.remaining() } as DecodedRequest;
   } catch (e) {
     throw attach(e, full);
   }

@@ -192,11 +192,13 @@ describe('decodeRequest errors', () => {
     expect(e.request).toEqual({ apiKey: 18, apiVersion: 99, correlationId: 42 });
   });
 
-  it('rejects trailing bytes and short frames', () => {
+  it('ignores trailing bytes after a request body, as Kafka does, and rejects short frames', () => {
     const frame = Buffer.concat([API_VERSIONS_V3.subarray(4), hex('00')]);
-    const e = caught(() => decodeRequest(frame));
-    expect(e).toBeInstanceOf(InvalidRequestError);
-    expect(e.request?.clientId).toBe('adminclient-1');
+    const decoded = decodeRequest(frame);
+    expect(decoded.apiKey).toBe(18);
+    expect(decoded.trailingBytes).toBe(1);
+    expect(decoded.header.clientId).toBe('adminclient-1');
+    expect(decodeRequest(API_VERSIONS_V3.subarray(4)).trailingBytes).toBe(0);
     expect(caught(() => decodeRequest(hex('0012'))).code).toBe(2);
     expect(caught(() => decodeRequest(API_VERSIONS_V3.subarray(4, 30))).request?.correlationId).toBe(1);
   });
@@ -340,5 +342,30 @@ describe('FrameSplitter', () => {
         },
       ),
     );
+  });
+});
+
+describe('requests real clients send with bytes after the body', () => {
+  it('decodes confluent-kafka 2.16 Metadata v12 (list_topics) with its 3 extra bytes', () => {
+    // Header v2: api key 3, version 12, correlation id 2, client id "rdkafka", no tagged fields;
+    // body: topics null, allow auto-creation false, include topic authorized operations false,
+    // no tagged fields; then the 3 bytes librdkafka 2.16.0 adds.
+    const clientId = Buffer.from('rdkafka');
+    const frame = Buffer.concat([
+      hex('0003 000c 00000002'),
+      Buffer.from([0, clientId.length]),
+      clientId,
+      hex('00'),
+      hex('00 00 00 00'),
+      hex('01 00 00'),
+    ]);
+    const decoded = decodeRequest(frame);
+    expect(decoded.apiKey).toBe(3);
+    expect(decoded.header.apiVersion).toBe(12);
+    expect(decoded.trailingBytes).toBe(3);
+    if (decoded.apiKey === 3) {
+      expect(decoded.body.topics).toBeNull();
+      expect(decoded.body.allowAutoTopicCreation).toBe(false);
+    }
   });
 });

@@ -1,0 +1,27 @@
+export {
+  CLOSE_CONNECTION,
+  NO_RESPONSE,
+  defineHandler,
+  type ApiHandler,
+  type ApiKeyNumber,
+  type CloseConnection,
+  type HandlerResult,
+  type NoResponse,
+  type RequestContext,
+} from './handler.ts';
+export { HandlerRegistry, createRegistry, type ApiVersionRange } from './registry.ts';
+export { apiVersionsHandler, unsupportedApiVersionsAnswer, type ApiVersionsSource } from './handlers/api-versions.ts';
+export {
+  KafkaListener,
+  startKafkaListener,
+  DEFAULT_DRAIN_MS,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_LINGER_MS,
+  DEFAULT_MAX_FIRST_REQUEST_BYTES,
+  DEFAULT_MAX_IN_FLIGHT_PER_CONNECTION,
+  DEFAULT_MAX_REQUEST_BYTES,
+  type CloseOptions,
+  type KafkaListenerOptions,
+} from './listener.ts';
+export type { ConnectionInfo, ConnectionState, RequestEvent } from './connection.ts';
+export { consoleLogger, silentLogger, type LogFields, type LogLevel, type Logger } from './logger.ts';
