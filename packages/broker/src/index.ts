@@ -25,3 +25,5 @@ export {
 } from './listener.ts';
 export type { ConnectionInfo, ConnectionState, RequestEvent } from './connection.ts';
 export { consoleLogger, silentLogger, type LogFields, type LogLevel, type Logger } from './logger.ts';
+export type { BrokerContext, BrokerNode, BrokerSettings } from './broker-context.ts';
+export { TopicCache } from './topic-cache.ts';

@@ -9,3 +9,4 @@ export type { GcResult } from './garbage-collector.ts';
 export type { LogStartMove } from './journal-entry.ts';
 export { retentionConfig, type RetentionConfig } from './retention.ts';
 export { buildSegment, readSegmentIndex, type SegmentIndexEntry } from './segment-format.ts';
+export { ProducerIdAllocator } from './producer-ids.ts';
