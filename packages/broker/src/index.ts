@@ -27,3 +27,14 @@ export type { ConnectionInfo, ConnectionState, RequestEvent } from './connection
 export { consoleLogger, silentLogger, type LogFields, type LogLevel, type Logger } from './logger.ts';
 export type { BrokerContext, BrokerNode, BrokerSettings } from './broker-context.ts';
 export { TopicCache } from './topic-cache.ts';
+export { brokerHandlers } from './handlers/all-handlers.ts';
+export { TOPIC_CONFIGS, checkTopicConfigs } from './topic-configs.ts';
+export { produceHandler, type ProduceHandlerOptions } from './handlers/produce.ts';
+export { initProducerIdHandler, type InitProducerIdHandlerOptions } from './handlers/init-producer-id.ts';
+export { fetchHandler } from './handlers/fetch.ts';
+export { listOffsetsHandler } from './handlers/list-offsets.ts';
+export { offsetForLeaderEpochHandler } from './handlers/offset-for-leader-epoch.ts';
+export { metadataHandler } from './handlers/metadata.ts';
+export { createTopicsHandler } from './handlers/create-topics.ts';
+export { deleteTopicsHandler } from './handlers/delete-topics.ts';
+export { kafkaErrorCode, kafkaErrorCodeOfKind } from './handlers/error-mapping.ts';

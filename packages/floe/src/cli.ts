@@ -1,30 +1,41 @@
 #!/usr/bin/env node
+import { consoleLogger } from '@floe/broker';
+import { startBroker } from './broker.ts';
 import { ConfigError, helpText, loadConfig } from './config.ts';
 
 const fmt = (hp: { host: string; port: number }) => `${hp.host}:${hp.port}`;
 
-function start(argv: string[]): number {
+async function start(argv: string[]): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
     console.log(helpText());
     return 0;
   }
   const config = loadConfig(argv, process.env, process.cwd());
-  console.log(`floe: object store ${config.objectStore}`);
-  console.log(`floe: metadata     ${config.metadata}`);
-  console.log(`floe: kafka ${fmt(config.kafkaListen)}, http ${fmt(config.httpListen)}, grpc ${fmt(config.grpcListen)}`);
-  // The broker (Kafka listener, storage core) is not part of this build yet; say so instead of
-  // pretending to serve.
-  console.error(
-    'floe: this build has the Kafka protocol codec and the test environment, but no broker yet: ' +
-      'nothing is served. The broker replaces this message when it lands.',
+  const logger = consoleLogger();
+  const broker = await startBroker(config, logger);
+  logger.info(
+    { objectStore: config.objectStore, metadata: config.metadata, autoCreateTopics: config.autoCreateTopics },
+    `floe: Kafka listener on ${fmt({ host: config.kafkaListen.host, port: broker.port })}`,
   );
-  return 1;
+  logger.info({}, 'floe: HTTP and gRPC listeners are not part of this build yet');
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'floe: draining and stopping');
+      broker.close().then(resolve, (err: unknown) => {
+        logger.error({ err: String(err) }, 'floe: error while stopping');
+        resolve();
+      });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  return 0;
 }
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
-    if (command === 'start') return start(rest);
+    if (command === 'start') return await start(rest);
     console.error('usage: floe start [options]   (floe start --help)');
     return 2;
   } catch (err) {
@@ -36,4 +47,4 @@ function main(argv: string[]): number {
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

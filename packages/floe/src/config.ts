@@ -10,6 +10,14 @@ export interface FloeConfig {
   advertisedListener: HostPort | undefined;
   httpListen: HostPort;
   grpcListen: HostPort;
+  /** Node id clients see in Metadata. */
+  nodeId: number;
+  /** Create unknown topics on Metadata/Produce (Kafka's auto.create.topics.enable). */
+  autoCreateTopics: boolean;
+  /** Partitions of a topic created without a count (Kafka's num.partitions). */
+  defaultPartitions: number;
+  /** Create the S3 bucket and the DynamoDB table when they are missing. */
+  createStorage: boolean;
 }
 
 export interface HostPort {
@@ -42,13 +50,30 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'advertisedListener', flag: '--advertised-listener', env: 'FLOE_ADVERTISED_LISTENER', help: 'host:port clients are told to connect to' },
   { key: 'httpListen', flag: '--http-listen', env: 'FLOE_HTTP_LISTEN', help: 'HTTP listener host:port', default: () => '127.0.0.1:8080' },
   { key: 'grpcListen', flag: '--grpc-listen', env: 'FLOE_GRPC_LISTEN', help: 'gRPC listener host:port', default: () => '127.0.0.1:50051' },
+  { key: 'nodeId', flag: '--node-id', env: 'FLOE_NODE_ID', help: 'node id shown to clients (default 1)', default: () => '1' },
+  { key: 'autoCreateTopics', flag: '--auto-create-topics', env: 'FLOE_AUTO_CREATE_TOPICS', help: 'true|false (default: true on the embedded default, false otherwise)' },
+  { key: 'defaultPartitions', flag: '--default-partitions', env: 'FLOE_DEFAULT_PARTITIONS', help: 'partitions of topics created without a count', default: () => '1' },
+  { key: 'createStorage', flag: '--create-storage', env: 'FLOE_CREATE_STORAGE', help: 'true|false: create a missing bucket and table (default true)', default: () => 'true' },
 ];
 
-export function parseHostPort(value: string, what: string): HostPort {
+function parseBool(value: string, what: string): boolean {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new ConfigError(`${what}: expected true or false, got "${value}"`);
+}
+
+function parseInt32(value: string, what: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!/^-?\d+$/.test(value) || n < min || n > max) throw new ConfigError(`${what}: expected an integer from ${min} to ${max}, got "${value}"`);
+  return n;
+}
+
+/** `host:port`; a listen address may use port 0 (any free port), an advertised one may not. */
+export function parseHostPort(value: string, what: string, minPort = 1): HostPort {
   const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value);
   const port = m ? Number(m[2]) : NaN;
-  if (!m || port < 1 || port > 65535) {
-    throw new ConfigError(`${what}: expected host:port with a port from 1 to 65535, got "${value}"`);
+  if (!m || port < minPort || port > 65535) {
+    throw new ConfigError(`${what}: expected host:port with a port from ${minPort} to 65535, got "${value}"`);
   }
   return { host: m[1]!.replace(/^\[(.*)\]$/, '$1'), port };
 }
@@ -102,10 +127,15 @@ export function loadConfig(
     s3Endpoint: get('s3Endpoint'),
     metadata,
     dynamodbEndpoint: get('dynamodbEndpoint'),
-    kafkaListen: parseHostPort(get('kafkaListen')!, 'FLOE_KAFKA_LISTEN'),
+    kafkaListen: parseHostPort(get('kafkaListen')!, 'FLOE_KAFKA_LISTEN', 0),
     advertisedListener: advertised ? parseHostPort(advertised, 'FLOE_ADVERTISED_LISTENER') : undefined,
-    httpListen: parseHostPort(get('httpListen')!, 'FLOE_HTTP_LISTEN'),
-    grpcListen: parseHostPort(get('grpcListen')!, 'FLOE_GRPC_LISTEN'),
+    httpListen: parseHostPort(get('httpListen')!, 'FLOE_HTTP_LISTEN', 0),
+    grpcListen: parseHostPort(get('grpcListen')!, 'FLOE_GRPC_LISTEN', 0),
+    nodeId: parseInt32(get('nodeId')!, 'FLOE_NODE_ID', 0, 2 ** 31 - 1),
+    // The embedded default is for one developer: topics appear on first use, as on a laptop Kafka.
+    autoCreateTopics: parseBool(get('autoCreateTopics') ?? String(objectStore.startsWith('file://') && !metadata.startsWith('dynamodb://')), 'FLOE_AUTO_CREATE_TOPICS'),
+    defaultPartitions: parseInt32(get('defaultPartitions')!, 'FLOE_DEFAULT_PARTITIONS', 1, 10_000),
+    createStorage: parseBool(get('createStorage')!, 'FLOE_CREATE_STORAGE'),
   };
 }
 

@@ -165,13 +165,18 @@ export class FloeLog {
   }
 
   /**
-   * Resolves when any watched partition has data past its offset, or after `timeoutMs`. Waits on
-   * this node's commits directly and polls the journal for other nodes' at `pollIntervalMs`.
+   * Resolves when any watched partition has data past its offset, after `timeoutMs`, or when
+   * `signal` aborts. Waits on this node's commits directly and polls the journal for other nodes'
+   * at `pollIntervalMs`.
    */
-  waitForData(watches: readonly { ref: PartitionRef; offset: number }[], timeoutMs: number): Promise<void> {
+  waitForData(
+    watches: readonly { ref: PartitionRef; offset: number }[],
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<void> {
     const ready = () =>
       watches.some((w) => (this.replicaFor(w.ref).state.partition(w.ref)?.nextOffset ?? 0) > w.offset);
-    if (ready() || timeoutMs <= 0) return Promise.resolve();
+    if (ready() || timeoutMs <= 0 || signal?.aborted) return Promise.resolve();
     const replicas = [...new Set(watches.map((w) => this.replicaFor(w.ref)))];
     return new Promise((resolve) => {
       const onAdvance = () => {
@@ -184,9 +189,11 @@ export class FloeLog {
       function done() {
         clearInterval(poll);
         clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
         for (const r of replicas) r.off('advance', onAdvance);
         resolve();
       }
+      signal?.addEventListener('abort', done, { once: true });
       for (const r of replicas) r.on('advance', onAdvance);
     });
   }

@@ -53,12 +53,16 @@ export class LogReader {
   async read(ref: PartitionRef, offset: number, maxBytes: number): Promise<ReadResult> {
     const replica = this.replicaOf(ref);
     let p = replica.state.partition(ref);
-    if (!p || offset > p.nextOffset) {
+    const end = p?.nextOffset ?? 0;
+    if (offset > end) {
+      // Past what this node knows: only a fresh read of the journal may call it out of range.
       await replica.refresh();
       p = replica.state.partition(ref);
-    } else if (offset === p.nextOffset) {
-      // At the end of what this node knows: other nodes may have committed more.
+    } else if (offset === end) {
+      // At the end of what this node knows (or of a partition never written): other nodes may
+      // have committed more. A bounded-staleness refresh keeps idle polling cheap.
       await replica.refreshIfOlder(this.opts.maxStalenessMs);
+      p = replica.state.partition(ref);
     }
     const hw = p?.nextOffset ?? 0;
     const start = p?.logStartOffset ?? 0;

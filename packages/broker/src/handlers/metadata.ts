@@ -1,0 +1,108 @@
+// Metadata (key 3), versions 0-12: the nodes, and each topic's partitions with their leader.
+// Floe has no replicas of its own (object storage keeps the data), so every partition lists its
+// leader as its only replica and in-sync replica, with leader epoch 0.
+
+import {
+  ApiKey,
+  defaultMetadataResponse,
+  defaultMetadataResponseBroker,
+  defaultMetadataResponsePartition,
+  defaultMetadataResponseTopic,
+  ErrorCode,
+  type MetadataResponseTopic,
+} from '@floe/protocol';
+import { checkTopicName, LogError, type TopicInfo } from '@floe/log';
+import type { BrokerContext } from '../broker-context.ts';
+import { defineHandler, type ApiHandler } from '../handler.ts';
+import { preferredNode } from './partition-leader.ts';
+
+const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+/** Kafka's value for "authorized operations not requested". */
+const OPERATIONS_NOT_REQUESTED = -2147483648;
+
+export function metadataHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.Metadata> {
+  const describe = (t: TopicInfo): MetadataResponseTopic => {
+    const nodes = ctx.nodes();
+    return {
+      ...defaultMetadataResponseTopic(),
+      name: t.name,
+      topicId: t.id,
+      topicAuthorizedOperations: OPERATIONS_NOT_REQUESTED,
+      partitions: Array.from({ length: t.partitions }, (_, partition) => {
+        const leader = preferredNode(nodes, t.id, partition).nodeId;
+        return {
+          ...defaultMetadataResponsePartition(),
+          partitionIndex: partition,
+          leaderId: leader,
+          leaderEpoch: 0,
+          replicaNodes: [leader],
+          isrNodes: [leader],
+          offlineReplicas: [],
+        };
+      }),
+    };
+  };
+  const failed = (name: string | null, topicId: string, errorCode: number): MetadataResponseTopic => ({
+    ...defaultMetadataResponseTopic(),
+    name,
+    topicId,
+    errorCode,
+    topicAuthorizedOperations: OPERATIONS_NOT_REQUESTED,
+  });
+
+  /** The topic named `name`, created first when auto-creation is on and the client allows it. */
+  const byName = async (name: string, allowCreate: boolean): Promise<MetadataResponseTopic> => {
+    try {
+      checkTopicName(name);
+    } catch {
+      return failed(name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION);
+    }
+    let topic = await ctx.topics.byNameOrLoad(name);
+    if (!topic && allowCreate && ctx.settings.autoCreateTopics) {
+      try {
+        topic = await ctx.log.topics.create(name, ctx.settings.defaultPartitions, {});
+      } catch (err) {
+        if (!(err instanceof LogError && err.kind === 'topic-already-exists')) throw err;
+        ctx.topics.invalidate();
+        topic = await ctx.topics.byNameOrLoad(name);
+      }
+      ctx.topics.invalidate();
+    }
+    return topic ? describe(topic) : failed(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  };
+
+  return defineHandler({
+    apiKey: ApiKey.Metadata,
+    minVersion: 0,
+    maxVersion: 12,
+    async handle(_rc, request, header) {
+      const response = defaultMetadataResponse();
+      response.brokers = ctx.nodes().map((n) => ({
+        ...defaultMetadataResponseBroker(),
+        nodeId: n.nodeId,
+        host: n.host,
+        port: n.port,
+        rack: n.rack,
+      }));
+      response.clusterId = ctx.clusterId;
+      response.controllerId = ctx.self.nodeId;
+      response.clusterAuthorizedOperations = OPERATIONS_NOT_REQUESTED;
+      // v0: an empty list means every topic; v1+: null means every topic, empty means none.
+      const all = request.topics === null || (header.apiVersion === 0 && request.topics.length === 0);
+      if (all) {
+        response.topics = (await ctx.topics.all()).sort((a, b) => (a.name < b.name ? -1 : 1)).map(describe);
+        return response;
+      }
+      // Before v4 there is no allowAutoTopicCreation field: Kafka treats it as true.
+      const allowCreate = header.apiVersion < 4 || request.allowAutoTopicCreation;
+      response.topics = await Promise.all(
+        request.topics!.map(async (t) => {
+          if (t.name !== null) return byName(t.name, allowCreate);
+          const topic = await ctx.topics.byIdOrLoad(t.topicId);
+          return topic ? describe(topic) : failed(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID);
+        }),
+      );
+      return response;
+    },
+  });
+}
