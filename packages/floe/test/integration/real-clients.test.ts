@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { silentLogger } from '@floe/broker';
+import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { javaTool, loadTestEnv, runTool } from '@floe/testkit';
 import { startBroker, type RunningBroker } from '../../src/broker.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -126,5 +127,60 @@ describe('floe on the embedded default, with real clients', () => {
     const offsets = await java('org.apache.kafka.tools.GetOffsetShell', ['--bootstrap-server', bootstrap, '--topic', 'verifiable']);
     const total = offsets.stdout.trim().split('\n').map((l) => Number(l.split(':')[2])).reduce((a, b) => a + b, 0);
     expect(total).toBe(20000);
+  });
+
+  it('confluent-kafka produces with every compression type and reads everything back by assignment', async () => {
+    const script = `
+import json, sys
+from confluent_kafka import Producer, Consumer, TopicPartition, OFFSET_BEGINNING
+bootstrap = sys.argv[1]
+sent = []
+for codec in ['none', 'gzip', 'snappy', 'lz4', 'zstd']:
+    p = Producer({'bootstrap.servers': bootstrap, 'compression.type': codec, 'enable.idempotence': True, 'linger.ms': 5})
+    for i in range(20):
+        key, value = f'{codec}-{i}'.encode(), bytes((i * 31 + j) % 256 for j in range(64 + i))
+        p.produce('confluent', key=key, value=value, partition=0, headers=[('codec', codec.encode())])
+        sent.append((key, value, codec))
+    assert p.flush(20) == 0
+c = Consumer({'bootstrap.servers': bootstrap, 'group.id': 'unused', 'enable.auto.commit': False})
+c.assign([TopicPartition('confluent', 0, OFFSET_BEGINNING)])
+got = []
+while len(got) < len(sent):
+    m = c.poll(10)
+    if m is None: break
+    if m.error(): raise Exception(m.error())
+    got.append((m.offset(), m.key(), m.value(), dict(m.headers())['codec'].decode()))
+c.close()
+assert [g[0] for g in got] == list(range(len(sent))), [g[0] for g in got]
+assert [(g[1], g[2], g[3]) for g in got] == sent
+print('ok', len(got))
+`;
+    const r = await runTool(env.python, ['-c', script, bootstrap], { timeoutMs: 90_000 });
+    expect(r.stderr.split('\n').filter((l) => /Traceback|Error|assert/.test(l))).toEqual([]);
+    expect(r.stdout.trim()).toBe('ok 100');
+  });
+
+  it('kafkajs (older protocol versions) creates a topic, produces with gzip and reads offsets; kcat reads the records', async () => {
+    const kafka = new Kafka({ clientId: 'floe-kafkajs', brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+    const admin = kafka.admin();
+    await admin.connect();
+    expect(await admin.createTopics({ topics: [{ topic: 'kafkajs', numPartitions: 2 }] })).toBe(true);
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    for (const compression of [CompressionTypes.None, CompressionTypes.GZIP]) {
+      const sent = await producer.send({
+        topic: 'kafkajs',
+        compression,
+        messages: Array.from({ length: 10 }, (_, i) => ({ key: `k${i}`, value: `v${i}-${compression}`, partition: 0, headers: { h: `${i}` } })),
+      });
+      expect(sent.every((r) => r.errorCode === 0)).toBe(true);
+    }
+    await producer.disconnect();
+    const offsets = await admin.fetchTopicOffsets('kafkajs');
+    expect(offsets.map((o) => [o.partition, o.high, o.low]).sort()).toEqual([[0, '20', '0'], [1, '0', '0']]);
+    await admin.disconnect();
+    const c = await runTool(env.kcat, ['-b', bootstrap, '-C', '-t', 'kafkajs', '-p', '0', '-o', 'beginning', '-e', '-f', '%k=%s;'], { timeoutMs: 20_000 });
+    const expected = [...Array.from({ length: 10 }, (_, i) => `k${i}=v${i}-0`), ...Array.from({ length: 10 }, (_, i) => `k${i}=v${i}-1`)];
+    expect(c.stdout.split(';').filter(Boolean)).toEqual(expected);
   });
 });
