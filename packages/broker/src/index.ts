@@ -38,3 +38,4 @@ export { metadataHandler } from './handlers/metadata.ts';
 export { createTopicsHandler } from './handlers/create-topics.ts';
 export { deleteTopicsHandler } from './handlers/delete-topics.ts';
 export { kafkaErrorCode, kafkaErrorCodeOfKind } from './handlers/error-mapping.ts';
+export { FIRST_AUTO_NODE_ID, LOAD_BALANCER_NODE_ID, Membership, MembershipError, leaseSortKey, parseLease, type LeaseItem, type MembershipOptions, type MembershipStore, type NodeLease } from './membership.ts';

@@ -1,23 +1,37 @@
-// Assembles one Floe node from its configuration: stores, the storage core, the API handlers and
-// the Kafka listener, plus the background work (retention, compaction, garbage collection).
+// Assembles one Floe node from its configuration: stores, cluster membership (node id and lease),
+// the storage core, the API handlers and the Kafka listener, plus the background work (retention,
+// compaction, garbage collection).
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   brokerHandlers,
   consoleLogger,
   createRegistry,
+  LOAD_BALANCER_NODE_ID,
+  Membership,
+  MembershipError,
   startKafkaListener,
   TopicCache,
   type BrokerContext,
+  type BrokerNode,
+  type KafkaListener,
   type Logger,
 } from '@floe/broker';
 import { FloeLog, ProducerIdAllocator } from '@floe/log';
-import type { FloeConfig } from './config.ts';
+import { ConfigError, type FloeConfig } from './config.ts';
 import { openCoordinationStore, openObjectStore } from './stores.ts';
 
 export interface RunningBroker {
   /** The Kafka listener's port (useful when configured with port 0). */
   port: number;
-  /** Stops accepting, lets requests in flight finish (up to `drainMs`), flushes, closes stores. */
+  /** This node's id in the cluster (its lease); in load-balancer mode clients see LOAD_BALANCER_NODE_ID. */
+  nodeId: number;
+  /** This node's lease and its view of the live nodes. */
+  membership: Membership;
+  /**
+   * Stops being listed by other nodes, stops accepting, lets requests in flight finish (up to
+   * `drainMs`), leaves the cluster (deletes the lease), flushes, closes stores.
+   */
   close(drainMs?: number): Promise<void>;
 }
 
@@ -27,31 +41,88 @@ const MAINTENANCE_EVERY_MS = 5 * 60_000;
 export async function startBroker(config: FloeConfig, logger: Logger = consoleLogger()): Promise<RunningBroker> {
   const objects = await openObjectStore(config);
   const coordination = await openCoordinationStore(config);
-  // The log's node name only has to be unique among running processes: it names segment objects.
-  const log = await FloeLog.open({ objects, coordination, node: `${config.nodeId}-${randomBytes(4).toString('hex')}` });
-  const advertised = config.advertisedListener ?? config.kafkaListen;
-  const self = { nodeId: config.nodeId, host: advertised.host, port: advertised.port, rack: null };
+  const closeStores = async () => {
+    await objects.close();
+    await coordination.close();
+  };
+  // The lease records where clients reach this node (per-node mode), or its own listener
+  // (load-balancer mode, for operators). Its port is set once the listener is bound.
+  const own = config.loadBalancer ? config.kafkaListen : (config.advertisedListener ?? config.kafkaListen);
+  let membership: Membership;
+  try {
+    membership = await Membership.join({
+      store: coordination,
+      nodeId: config.nodeId,
+      host: own.host,
+      port: own.port,
+      rack: config.rack ?? null,
+      heartbeatMs: config.nodeHeartbeatMs,
+      leaseMs: config.nodeLeaseMs,
+      // The embedded table is locked to this process: leases in it are left by earlier runs.
+      exclusive: !config.metadata.startsWith('dynamodb://'),
+      logger,
+    });
+  } catch (err) {
+    await closeStores();
+    if (err instanceof MembershipError && err.kind === 'id-in-use') throw new ConfigError(`FLOE_NODE_ID: ${err.message}`);
+    throw err;
+  }
+  let log: FloeLog;
+  try {
+    // The log's node name only has to be unique among running processes: it names segment objects.
+    log = await FloeLog.open({ objects, coordination, node: `${membership.nodeId}-${randomBytes(4).toString('hex')}` });
+  } catch (err) {
+    await membership.stop();
+    await closeStores();
+    throw err;
+  }
+
+  // Per-node mode: each node is itself, Metadata lists the live nodes and hashes partition
+  // leaders over them. Load-balancer mode: every node is the one node at the load balancer's
+  // address, so clients see a single broker that leads every partition and coordinates every
+  // group, whichever node a connection lands on.
+  const lbNode: BrokerNode | undefined = config.loadBalancer && {
+    nodeId: LOAD_BALANCER_NODE_ID,
+    host: config.loadBalancer.host,
+    port: config.loadBalancer.port,
+    rack: null,
+  };
   const ctx: BrokerContext = {
     log,
     topics: new TopicCache(log.topics),
     producerIds: new ProducerIdAllocator(coordination),
     clusterId: log.cluster.clusterId,
-    self,
-    // Cluster membership (several nodes in Metadata) comes with the node leases.
-    nodes: () => [self],
+    get self() {
+      return lbNode ?? membership.self();
+    },
+    nodes: lbNode ? () => [lbNode] : () => membership.liveNodes(),
     settings: {
       autoCreateTopics: config.autoCreateTopics,
       defaultPartitions: config.defaultPartitions,
       maxMessageBytes: 1048588,
     },
   };
-  const listener = await startKafkaListener({
-    registry: createRegistry(brokerHandlers(ctx, logger)),
-    host: config.kafkaListen.host,
-    port: config.kafkaListen.port,
-    logger,
-  });
-  if (config.advertisedListener === undefined && config.kafkaListen.port === 0) self.port = listener.port;
+  let listener: KafkaListener;
+  try {
+    listener = await startKafkaListener({
+      registry: createRegistry(brokerHandlers(ctx, logger)),
+      host: config.kafkaListen.host,
+      port: config.kafkaListen.port,
+      logger,
+    });
+  } catch (err) {
+    await membership.stop();
+    await log.close();
+    await closeStores();
+    throw err;
+  }
+  // Listed from here on: other nodes see this one on their next heartbeat (at most one away).
+  const boundPort = own === config.kafkaListen && config.kafkaListen.port === 0 ? listener.port : own.port;
+  await membership.serve({ host: own.host, port: boundPort });
+  logger.info(
+    { nodeId: membership.nodeId, mode: lbNode ? 'load-balancer' : 'per-node', advertised: `${ctx.self.host}:${ctx.self.port}` },
+    'floe: node joined the cluster',
+  );
 
   // Background work: idempotent and safe on every node at once, so no coordination is needed.
   const every = (ms: number, what: string, work: () => Promise<unknown>) => {
@@ -74,14 +145,24 @@ export async function startBroker(config: FloeConfig, logger: Logger = consoleLo
     }),
   ];
 
+  let closing: Promise<void> | undefined;
   return {
     port: listener.port,
-    async close(drainMs = 30_000) {
-      for (const t of timers) clearInterval(t);
-      await listener.close({ drainMs });
-      await log.close();
-      await objects.close();
-      await coordination.close();
+    nodeId: membership.nodeId,
+    membership,
+    close(drainMs = 30_000) {
+      closing ??= (async () => {
+        for (const t of timers) clearInterval(t);
+        // Unlisted first, so that clients stop being sent here while this node drains; the id
+        // stays held (heartbeats go on) until the drain is over, then the lease is deleted.
+        // Bounded: a table that does not answer must not hold up the shutdown.
+        await Promise.race([membership.withdraw().catch(() => undefined), sleep(2 * config.nodeHeartbeatMs, undefined, { ref: false })]);
+        await listener.close({ drainMs });
+        await membership.stop();
+        await log.close();
+        await closeStores();
+      })();
+      return closing;
     },
   };
 }

@@ -7,11 +7,20 @@ export interface FloeConfig {
   metadata: string;
   dynamodbEndpoint: string | undefined;
   kafkaListen: HostPort;
+  /** Per-node mode: the address clients are told for this node (default: the Kafka listener). */
   advertisedListener: HostPort | undefined;
+  /** Load-balancer mode: the one address every node advertises (docs/cluster.md). */
+  loadBalancer: HostPort | undefined;
   httpListen: HostPort;
   grpcListen: HostPort;
-  /** Node id clients see in Metadata. */
-  nodeId: number;
+  /** This node's id in the cluster; undefined: the lowest id no live node holds. */
+  nodeId: number | undefined;
+  /** The rack (availability zone) Metadata reports for this node in per-node mode. */
+  rack: string | undefined;
+  /** How often a node renews its lease and re-reads the others'. */
+  nodeHeartbeatMs: number;
+  /** How long a lease holds after a heartbeat: a node that stops renewing drops out after this. */
+  nodeLeaseMs: number;
   /** Create unknown topics on Metadata/Produce (Kafka's auto.create.topics.enable). */
   autoCreateTopics: boolean;
   /** Partitions of a topic created without a count (Kafka's num.partitions). */
@@ -47,10 +56,14 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'metadata', flag: '--metadata', env: 'FLOE_METADATA', help: 'embedded store path, or dynamodb://table', default: (cwd) => resolve(cwd, '.floe/metadata') },
   { key: 'dynamodbEndpoint', flag: '--dynamodb-endpoint', env: 'FLOE_DYNAMODB_ENDPOINT', help: 'DynamoDB endpoint URL' },
   { key: 'kafkaListen', flag: '--kafka-listen', env: 'FLOE_KAFKA_LISTEN', help: 'Kafka listener host:port', default: () => '127.0.0.1:9092' },
-  { key: 'advertisedListener', flag: '--advertised-listener', env: 'FLOE_ADVERTISED_LISTENER', help: 'host:port clients are told to connect to' },
+  { key: 'advertisedListener', flag: '--advertised-listener', env: 'FLOE_ADVERTISED_LISTENER', help: 'per-node mode: host:port clients are told for this node' },
+  { key: 'loadBalancer', flag: '--load-balancer', env: 'FLOE_LOAD_BALANCER', help: 'load-balancer mode: host:port of the load balancer every node advertises' },
   { key: 'httpListen', flag: '--http-listen', env: 'FLOE_HTTP_LISTEN', help: 'HTTP listener host:port', default: () => '127.0.0.1:8080' },
   { key: 'grpcListen', flag: '--grpc-listen', env: 'FLOE_GRPC_LISTEN', help: 'gRPC listener host:port', default: () => '127.0.0.1:50051' },
-  { key: 'nodeId', flag: '--node-id', env: 'FLOE_NODE_ID', help: 'node id shown to clients (default 1)', default: () => '1' },
+  { key: 'nodeId', flag: '--node-id', env: 'FLOE_NODE_ID', help: 'node id (default: the lowest id no live node holds)' },
+  { key: 'rack', flag: '--rack', env: 'FLOE_RACK', help: 'rack or zone of this node, shown to clients in per-node mode' },
+  { key: 'nodeHeartbeatMs', flag: '--node-heartbeat-ms', env: 'FLOE_NODE_HEARTBEAT_MS', help: 'how often a node renews its lease (default 1000)', default: () => '1000' },
+  { key: 'nodeLeaseMs', flag: '--node-lease-ms', env: 'FLOE_NODE_LEASE_MS', help: 'how long a node stays listed after its last heartbeat (default 5000)', default: () => '5000' },
   { key: 'autoCreateTopics', flag: '--auto-create-topics', env: 'FLOE_AUTO_CREATE_TOPICS', help: 'true|false (default: true on the embedded default, false otherwise)' },
   { key: 'defaultPartitions', flag: '--default-partitions', env: 'FLOE_DEFAULT_PARTITIONS', help: 'partitions of topics created without a count', default: () => '1' },
   { key: 'createStorage', flag: '--create-storage', env: 'FLOE_CREATE_STORAGE', help: 'true|false: create a missing bucket and table (default true)', default: () => 'true' },
@@ -122,6 +135,22 @@ export function loadConfig(
   const metadata = get('metadata')!;
   checkMetadata(metadata);
   const advertised = get('advertisedListener');
+  const loadBalancer = get('loadBalancer');
+  if (advertised && loadBalancer) {
+    throw new ConfigError(
+      'FLOE_ADVERTISED_LISTENER and FLOE_LOAD_BALANCER exclude each other: per-node mode advertises each node, load-balancer mode advertises the load balancer only',
+    );
+  }
+  const nodeId = get('nodeId');
+  const rack = get('rack');
+  const nodeHeartbeatMs = parseInt32(get('nodeHeartbeatMs')!, 'FLOE_NODE_HEARTBEAT_MS', 10, 60_000);
+  const nodeLeaseMs = parseInt32(get('nodeLeaseMs')!, 'FLOE_NODE_LEASE_MS', 20, 600_000);
+  if (nodeLeaseMs < 2 * nodeHeartbeatMs) {
+    throw new ConfigError(`FLOE_NODE_LEASE_MS (${nodeLeaseMs}) must be at least twice FLOE_NODE_HEARTBEAT_MS (${nodeHeartbeatMs})`);
+  }
+  if (rack !== undefined && !/^[\x21-\x7e]{1,255}$/.test(rack)) {
+    throw new ConfigError(`FLOE_RACK: expected 1 to 255 printable ASCII characters without spaces, got "${rack}"`);
+  }
   return {
     objectStore,
     s3Endpoint: get('s3Endpoint'),
@@ -129,9 +158,13 @@ export function loadConfig(
     dynamodbEndpoint: get('dynamodbEndpoint'),
     kafkaListen: parseHostPort(get('kafkaListen')!, 'FLOE_KAFKA_LISTEN', 0),
     advertisedListener: advertised ? parseHostPort(advertised, 'FLOE_ADVERTISED_LISTENER') : undefined,
+    loadBalancer: loadBalancer ? parseHostPort(loadBalancer, 'FLOE_LOAD_BALANCER') : undefined,
     httpListen: parseHostPort(get('httpListen')!, 'FLOE_HTTP_LISTEN', 0),
     grpcListen: parseHostPort(get('grpcListen')!, 'FLOE_GRPC_LISTEN', 0),
-    nodeId: parseInt32(get('nodeId')!, 'FLOE_NODE_ID', 0, 2 ** 31 - 1),
+    nodeId: nodeId === undefined ? undefined : parseInt32(nodeId, 'FLOE_NODE_ID', 0, 2 ** 31 - 1),
+    rack,
+    nodeHeartbeatMs,
+    nodeLeaseMs,
     // The embedded default is for one developer: topics appear on first use, as on a laptop Kafka.
     autoCreateTopics: parseBool(get('autoCreateTopics') ?? String(objectStore.startsWith('file://') && !metadata.startsWith('dynamodb://')), 'FLOE_AUTO_CREATE_TOPICS'),
     defaultPartitions: parseInt32(get('defaultPartitions')!, 'FLOE_DEFAULT_PARTITIONS', 1, 10_000),

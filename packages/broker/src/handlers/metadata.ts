@@ -12,7 +12,7 @@ import {
   type MetadataResponseTopic,
 } from '@floe/protocol';
 import { checkTopicName, LogError, type TopicInfo } from '@floe/log';
-import type { BrokerContext } from '../broker-context.ts';
+import type { BrokerContext, BrokerNode } from '../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../handler.ts';
 import { preferredNode } from './partition-leader.ts';
 
@@ -21,8 +21,7 @@ const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 const OPERATIONS_NOT_REQUESTED = -2147483648;
 
 export function metadataHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.Metadata> {
-  const describe = (t: TopicInfo): MetadataResponseTopic => {
-    const nodes = ctx.nodes();
+  const describe = (t: TopicInfo, nodes: readonly BrokerNode[]): MetadataResponseTopic => {
     return {
       ...defaultMetadataResponseTopic(),
       name: t.name,
@@ -51,7 +50,7 @@ export function metadataHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.Me
   });
 
   /** The topic named `name`, created first when auto-creation is on and the client allows it. */
-  const byName = async (name: string, allowCreate: boolean): Promise<MetadataResponseTopic> => {
+  const byName = async (name: string, allowCreate: boolean, nodes: readonly BrokerNode[]): Promise<MetadataResponseTopic> => {
     try {
       checkTopicName(name);
     } catch {
@@ -68,7 +67,7 @@ export function metadataHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.Me
       }
       ctx.topics.invalidate();
     }
-    return topic ? describe(topic) : failed(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    return topic ? describe(topic, nodes) : failed(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   };
 
   return defineHandler({
@@ -77,7 +76,9 @@ export function metadataHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.Me
     maxVersion: 12,
     async handle(_rc, request, header) {
       const response = defaultMetadataResponse();
-      response.brokers = ctx.nodes().map((n) => ({
+      // One view of the live nodes per request: brokers and partition leaders must agree.
+      const nodes = ctx.nodes();
+      response.brokers = nodes.map((n) => ({
         ...defaultMetadataResponseBroker(),
         nodeId: n.nodeId,
         host: n.host,
@@ -90,16 +91,16 @@ export function metadataHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.Me
       // v0: an empty list means every topic; v1+: null means every topic, empty means none.
       const all = request.topics === null || (header.apiVersion === 0 && request.topics.length === 0);
       if (all) {
-        response.topics = (await ctx.topics.all()).sort((a, b) => (a.name < b.name ? -1 : 1)).map(describe);
+        response.topics = (await ctx.topics.all()).sort((a, b) => (a.name < b.name ? -1 : 1)).map((t) => describe(t, nodes));
         return response;
       }
       // Before v4 there is no allowAutoTopicCreation field: Kafka treats it as true.
       const allowCreate = header.apiVersion < 4 || request.allowAutoTopicCreation;
       response.topics = await Promise.all(
         request.topics!.map(async (t) => {
-          if (t.name !== null) return byName(t.name, allowCreate);
+          if (t.name !== null) return byName(t.name, allowCreate, nodes);
           const topic = await ctx.topics.byIdOrLoad(t.topicId);
-          return topic ? describe(topic) : failed(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID);
+          return topic ? describe(topic, nodes) : failed(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID);
         }),
       );
       return response;

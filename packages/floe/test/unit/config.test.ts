@@ -10,6 +10,20 @@ describe('loadConfig', () => {
     expect(c.httpListen).toEqual({ host: '127.0.0.1', port: 8080 });
     expect(c.grpcListen).toEqual({ host: '127.0.0.1', port: 50051 });
     expect(c.advertisedListener).toBeUndefined();
+    expect(c.loadBalancer).toBeUndefined();
+    expect(c.nodeId).toBeUndefined(); // the lowest free id in the cluster
+    expect(c.rack).toBeUndefined();
+    expect([c.nodeHeartbeatMs, c.nodeLeaseMs]).toEqual([1000, 5000]);
+  });
+
+  it('reads the cluster settings: node id, rack, heartbeat, lease, load balancer', () => {
+    const c = loadConfig(['--node-id', '7', '--node-heartbeat-ms=200'], { FLOE_RACK: 'eu-west-1a', FLOE_NODE_LEASE_MS: '1000', FLOE_LOAD_BALANCER: 'kafka.example.com:9092' }, '/w');
+    expect(c.nodeId).toBe(7);
+    expect(c.rack).toBe('eu-west-1a');
+    expect([c.nodeHeartbeatMs, c.nodeLeaseMs]).toEqual([200, 1000]);
+    expect(c.loadBalancer).toEqual({ host: 'kafka.example.com', port: 9092 });
+    expect(loadConfig([], { FLOE_NODE_ID: '0' }, '/w').nodeId).toBe(0);
+    expect(loadConfig(['--advertised-listener', 'pod-1.floe:9092'], {}, '/w').advertisedListener).toEqual({ host: 'pod-1.floe', port: 9092 });
   });
 
   it('takes flags over environment variables', () => {
@@ -29,6 +43,12 @@ describe('loadConfig', () => {
     [['--kafka-listen', 'nohost'], /host:port/],
     [['--bogus', '1'], /unknown option/],
     [['--grpc-listen'], /needs a value/],
+    [['--load-balancer', 'lb:9092', '--advertised-listener', 'pod:9092'], /exclude each other/],
+    [['--load-balancer', 'lb'], /FLOE_LOAD_BALANCER/],
+    [['--node-id', '-1'], /FLOE_NODE_ID/],
+    [['--node-id', 'auto'], /FLOE_NODE_ID/],
+    [['--node-heartbeat-ms', '1000', '--node-lease-ms', '1500'], /at least twice/],
+    [['--rack', 'has space'], /FLOE_RACK/],
   ])('rejects %j clearly', (argv, message) => {
     expect(() => loadConfig(argv, {}, '/w')).toThrow(ConfigError);
     expect(() => loadConfig(argv, {}, '/w')).toThrow(message);
