@@ -1,4 +1,5 @@
 // Listener fixtures for tests: a listener on 127.0.0.1 with a capturing logger, and test handlers.
+import { afterEach } from '@jest/globals';
 
 import {
   ApiKey,
@@ -18,6 +19,7 @@ import {
   type RequestContext,
   type RequestEvent,
 } from '../../src/index.ts';
+import { RawClient } from './raw-client.ts';
 
 export interface LogEntry {
   level: 'debug' | 'info' | 'warn' | 'error';
@@ -98,4 +100,29 @@ export function gate(): { promise: Promise<void>; open: () => void } {
   let open!: () => void;
   const promise = new Promise<void>((r) => (open = r));
   return { promise, open };
+}
+
+/**
+ * The listener and raw clients of one describe block, closed after each test: `start` replaces
+ * startTestListener, `client` connects to the current listener.
+ */
+export function listenerFixture(): {
+  start: (...args: Parameters<typeof startTestListener>) => Promise<TestListener>;
+  client: () => Promise<RawClient>;
+} {
+  const clients: RawClient[] = [];
+  let current: TestListener | undefined;
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close();
+    await current?.listener.close({ drainMs: 500 });
+    current = undefined;
+  });
+  return {
+    start: async (...args) => (current = await startTestListener(...args)),
+    client: async () => {
+      const c = await RawClient.connect(current!.port);
+      clients.push(c);
+      return c;
+    },
+  };
 }

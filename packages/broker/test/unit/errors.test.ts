@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import {
   ApiKey,
   defaultApiVersionsRequest,
@@ -10,24 +10,15 @@ import {
 } from '@floe/protocol';
 import { CLOSE_CONNECTION, defineHandler, NO_RESPONSE } from '../../src/index.ts';
 import { rawFrame } from '../support/frames.ts';
-import { echoHandler, gate, startTestListener, type TestListener } from '../support/listener.ts';
-import { eventually, RawClient } from '../support/raw-client.ts';
+import { echoHandler, gate, type TestListener, listenerFixture } from '../support/listener.ts';
+import { eventually } from '../support/raw-client.ts';
 
 const echoRequest = (bytes: Buffer) => ({ ...defaultSaslAuthenticateRequest(), authBytes: bytes });
 
 describe('errors', () => {
   let t: TestListener | undefined;
-  const clients: RawClient[] = [];
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.close();
-    await t?.listener.close({ drainMs: 500 });
-    t = undefined;
-  });
-  const client = async () => {
-    const c = await RawClient.connect(t!.port);
-    clients.push(c);
-    return c;
-  };
+  const fx = listenerFixture();
+  const client = fx.client;
 
   /** The listener keeps serving other connections. */
   async function otherConnectionWorks(): Promise<void> {
@@ -38,7 +29,7 @@ describe('errors', () => {
   }
 
   it('an unknown api key closes the connection; another connection keeps working', async () => {
-    t = await startTestListener();
+    t = await fx.start();
     const bystander = await client();
     const c = await client();
     c.write(rawFrame(999, 0, 5));
@@ -53,7 +44,7 @@ describe('errors', () => {
   });
 
   it('a known API without a handler (Metadata here) closes the connection', async () => {
-    t = await startTestListener();
+    t = await fx.start();
     const c = await client();
     c.send(ApiKey.Metadata, 12, defaultMetadataRequest());
     await c.waitClosed();
@@ -64,7 +55,7 @@ describe('errors', () => {
   });
 
   it('a version the codec knows but the handler does not declare closes the connection', async () => {
-    t = await startTestListener([echoHandler({ minVersion: 0, maxVersion: 1 })]);
+    t = await fx.start([echoHandler({ minVersion: 0, maxVersion: 1 })]);
     const c = await client();
     c.send(ApiKey.SaslAuthenticate, 2, echoRequest(Buffer.alloc(1)));
     await c.waitClosed();
@@ -74,7 +65,7 @@ describe('errors', () => {
   });
 
   it('a version beyond the codec closes the connection', async () => {
-    t = await startTestListener([echoHandler()]);
+    t = await fx.start([echoHandler()]);
     const c = await client();
     c.write(rawFrame(ApiKey.SaslAuthenticate, 99, 1));
     await c.waitClosed();
@@ -86,7 +77,7 @@ describe('errors', () => {
     ['a negative bytes length', () => rawFrame(ApiKey.SaslAuthenticate, 0, 1, Buffer.from([0xff, 0xff, 0xff, 0xfe]))],
     ['a frame shorter than a header', () => Buffer.from([0, 0, 0, 3, 0, 18, 0])],
   ])('a malformed request (%s) closes the connection', async (_name, frame) => {
-    t = await startTestListener([echoHandler()]);
+    t = await fx.start([echoHandler()]);
     const c = await client();
     c.write(frame());
     await c.waitClosed();
@@ -97,7 +88,7 @@ describe('errors', () => {
   });
 
   it('bytes after a request body are ignored, as Kafka does, and the request is answered', async () => {
-    t = await startTestListener([echoHandler()]);
+    t = await fx.start([echoHandler()]);
     const c = await client();
     c.write(rawFrame(ApiKey.SaslAuthenticate, 0, 7, Buffer.from([0, 0, 0, 1, 1, 99])));
     await eventually(() => t!.events.length === 1);
@@ -106,7 +97,7 @@ describe('errors', () => {
 
   it('requests before a bad one are answered, then the connection closes', async () => {
     const release = gate();
-    t = await startTestListener([echoHandler({ before: () => release.promise })]);
+    t = await fx.start([echoHandler({ before: () => release.promise })]);
     const c = await client();
     c.write([
       c.frame(ApiKey.SaslAuthenticate, 2, echoRequest(Buffer.from('a'))),
@@ -128,7 +119,7 @@ describe('errors', () => {
         return undefined;
       },
     });
-    t = await startTestListener([handler]);
+    t = await fx.start([handler]);
     const c = await client();
     c.write([
       c.frame(ApiKey.SaslAuthenticate, 2, echoRequest(Buffer.from('ok'))),
@@ -144,7 +135,7 @@ describe('errors', () => {
   });
 
   it('a handler that throws synchronously is handled the same way', async () => {
-    t = await startTestListener([
+    t = await fx.start([
       defineHandler({
         apiKey: ApiKey.SaslAuthenticate,
         minVersion: 0,
@@ -162,7 +153,7 @@ describe('errors', () => {
   });
 
   it('a response the codec cannot encode closes the connection', async () => {
-    t = await startTestListener([
+    t = await fx.start([
       echoHandler({
         // authBytes is not nullable: the encoder refuses null.
         result: () => ({ errorCode: 0, errorMessage: null, authBytes: null as unknown as Buffer, sessionLifetimeMs: 0n }),
@@ -175,7 +166,7 @@ describe('errors', () => {
   });
 
   it('CLOSE_CONNECTION from a handler closes after the earlier answers', async () => {
-    t = await startTestListener([
+    t = await fx.start([
       echoHandler({ result: (req) => (req.authBytes.toString() === 'close' ? CLOSE_CONNECTION : undefined) }),
     ]);
     const c = await client();
@@ -193,7 +184,7 @@ describe('errors', () => {
 
     it('a handler returning NO_RESPONSE sends nothing, and later answers still flow in order', async () => {
       const acksSeen: number[] = [];
-      t = await startTestListener([
+      t = await fx.start([
         defineHandler({
           apiKey: ApiKey.Produce,
           minVersion: 3,
@@ -220,7 +211,7 @@ describe('errors', () => {
     });
 
     it('a response returned for acks=0 is not sent (and is logged)', async () => {
-      t = await startTestListener([
+      t = await fx.start([
         defineHandler({ apiKey: ApiKey.Produce, minVersion: 3, maxVersion: 11, handle: async () => defaultProduceResponse() }),
       ]);
       const c = await client();
@@ -233,7 +224,7 @@ describe('errors', () => {
 
   it('a client that disconnects mid-request does not disturb the listener', async () => {
     const release = gate();
-    t = await startTestListener([echoHandler({ before: () => release.promise })]);
+    t = await fx.start([echoHandler({ before: () => release.promise })]);
     const c = await client();
     c.send(ApiKey.SaslAuthenticate, 2, echoRequest(Buffer.alloc(10)));
     await eventually(() => t!.events.length === 1);

@@ -1,9 +1,9 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { ApiKey, defaultApiVersionsRequest, defaultSaslAuthenticateRequest } from '@floe/protocol';
 import { createRegistry, KafkaListener } from '../../src/index.ts';
 import { futureApiVersionsFrame, sizePrefix } from '../support/frames.ts';
-import { echoHandler, gate, startTestListener, type TestListener } from '../support/listener.ts';
-import { eventually, RawClient, sleep } from '../support/raw-client.ts';
+import { echoHandler, gate, type TestListener, listenerFixture } from '../support/listener.ts';
+import { eventually, sleep, type RawClient } from '../support/raw-client.ts';
 
 const echoRequest = (bytes: Buffer) => ({ ...defaultSaslAuthenticateRequest(), authBytes: bytes });
 
@@ -17,21 +17,12 @@ function echoFrameOfSize(c: RawClient, payloadSize: number): Buffer {
 
 describe('limits and timeouts', () => {
   let t: TestListener | undefined;
-  const clients: RawClient[] = [];
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.close();
-    await t?.listener.close({ drainMs: 500 });
-    t = undefined;
-  });
-  const client = async () => {
-    const c = await RawClient.connect(t!.port);
-    clients.push(c);
-    return c;
-  };
+  const fx = listenerFixture();
+  const client = fx.client;
 
   describe('request size', () => {
     it('the first request is limited to maxFirstRequestBytes', async () => {
-      t = await startTestListener([echoHandler()], { maxFirstRequestBytes: 1024, maxRequestBytes: 100_000 });
+      t = await fx.start([echoHandler()], { maxFirstRequestBytes: 1024, maxRequestBytes: 100_000 });
       const ok = await client();
       ok.write(echoFrameOfSize(ok, 1024));
       await ok.waitFrames(1);
@@ -51,14 +42,14 @@ describe('limits and timeouts', () => {
     });
 
     it('the size prefix alone is enough to close: no byte of the body is awaited', async () => {
-      t = await startTestListener([echoHandler()], { maxFirstRequestBytes: 1024 });
+      t = await fx.start([echoHandler()], { maxFirstRequestBytes: 1024 });
       const c = await client();
       c.write(sizePrefix(1025));
       await c.waitClosed(1_000);
     });
 
     it('after a valid request, maxRequestBytes applies (exactly the limit passes, one more byte closes)', async () => {
-      t = await startTestListener([echoHandler()], { maxFirstRequestBytes: 1024, maxRequestBytes: 100_000 });
+      t = await fx.start([echoHandler()], { maxFirstRequestBytes: 1024, maxRequestBytes: 100_000 });
       const c = await client();
       c.send(ApiKey.ApiVersions, 0, defaultApiVersionsRequest());
       await c.waitFrames(1);
@@ -77,7 +68,7 @@ describe('limits and timeouts', () => {
     });
 
     it('a valid first request followed in the same write by a large one is fine', async () => {
-      t = await startTestListener([echoHandler()], { maxFirstRequestBytes: 1024, maxRequestBytes: 100_000 });
+      t = await fx.start([echoHandler()], { maxFirstRequestBytes: 1024, maxRequestBytes: 100_000 });
       const c = await client();
       c.write([c.frame(ApiKey.ApiVersions, 0, defaultApiVersionsRequest()), echoFrameOfSize(c, 50_000), echoFrameOfSize(c, 60)]);
       const frames = await c.waitFrames(3);
@@ -85,7 +76,7 @@ describe('limits and timeouts', () => {
     });
 
     it('an ApiVersions request answered with UNSUPPORTED_VERSION does not lift the first-request limit', async () => {
-      t = await startTestListener([echoHandler()], { maxFirstRequestBytes: 1024 });
+      t = await fx.start([echoHandler()], { maxFirstRequestBytes: 1024 });
       const c = await client();
       c.expect(9, ApiKey.ApiVersions, 0);
       c.write(futureApiVersionsFrame(7, 9));
@@ -99,7 +90,7 @@ describe('limits and timeouts', () => {
       ['2 GiB', 0x7fffffff],
       ['negative', -1],
     ])('a %s declared size closes the connection without allocating it', async (_name, size) => {
-      t = await startTestListener([echoHandler()]);
+      t = await fx.start([echoHandler()]);
       const c = await client();
       c.send(ApiKey.ApiVersions, 0, defaultApiVersionsRequest());
       await c.waitFrames(1);
@@ -113,7 +104,7 @@ describe('limits and timeouts', () => {
     });
 
     it('a request arriving one byte at a time is reassembled', async () => {
-      t = await startTestListener([echoHandler()]);
+      t = await fx.start([echoHandler()]);
       const c = await client();
       const frames = [c.frame(ApiKey.ApiVersions, 1, defaultApiVersionsRequest()), c.frame(ApiKey.SaslAuthenticate, 2, echoRequest(Buffer.from('abc')))];
       const all = Buffer.concat(frames);
@@ -128,7 +119,7 @@ describe('limits and timeouts', () => {
 
   describe('idle timeout', () => {
     it('closes a connection without traffic', async () => {
-      t = await startTestListener([], { idleTimeoutMs: 200 });
+      t = await fx.start([], { idleTimeoutMs: 200 });
       const c = await client();
       c.send(ApiKey.ApiVersions, 0, defaultApiVersionsRequest());
       await c.waitFrames(1);
@@ -139,7 +130,7 @@ describe('limits and timeouts', () => {
 
     it('does not close a connection waiting for an answer, and closes it once idle after the answer', async () => {
       const release = gate();
-      t = await startTestListener([echoHandler({ before: () => release.promise })], { idleTimeoutMs: 150 });
+      t = await fx.start([echoHandler({ before: () => release.promise })], { idleTimeoutMs: 150 });
       const c = await client();
       c.send(ApiKey.SaslAuthenticate, 2, echoRequest(Buffer.from('slow')));
       await sleep(500);
@@ -150,7 +141,7 @@ describe('limits and timeouts', () => {
     });
 
     it('traffic keeps a connection open', async () => {
-      t = await startTestListener([], { idleTimeoutMs: 200 });
+      t = await fx.start([], { idleTimeoutMs: 200 });
       const c = await client();
       for (let i = 0; i < 6; i++) {
         c.send(ApiKey.ApiVersions, 0, defaultApiVersionsRequest());
@@ -163,7 +154,7 @@ describe('limits and timeouts', () => {
 
   describe('connection count', () => {
     it('closes connections above maxConnections at once, and accepts again when one leaves', async () => {
-      t = await startTestListener([], { maxConnections: 3 });
+      t = await fx.start([], { maxConnections: 3 });
       const open = [await client(), await client(), await client()];
       await eventually(() => t!.listener.connectionCount === 3);
       const refused = await client();

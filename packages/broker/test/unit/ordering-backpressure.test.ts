@@ -1,23 +1,14 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { ApiKey, defaultSaslAuthenticateRequest } from '@floe/protocol';
-import { echoHandler, gate, startTestListener, type TestListener } from '../support/listener.ts';
-import { eventually, RawClient, sleep } from '../support/raw-client.ts';
+import { echoHandler, gate, type TestListener, listenerFixture } from '../support/listener.ts';
+import { eventually, sleep } from '../support/raw-client.ts';
 
 const echoRequest = (bytes: Buffer) => ({ ...defaultSaslAuthenticateRequest(), authBytes: bytes });
 
 describe('request ordering and backpressure', () => {
   let t: TestListener | undefined;
-  const clients: RawClient[] = [];
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.close();
-    await t?.listener.close({ drainMs: 500 });
-    t = undefined;
-  });
-  const client = async () => {
-    const c = await RawClient.connect(t!.port);
-    clients.push(c);
-    return c;
-  };
+  const fx = listenerFixture();
+  const client = fx.client;
 
   it('50 pipelined requests in one write: handle() called in request order, answers in request order, whatever order handlers finish in', async () => {
     const started: number[] = [];
@@ -29,7 +20,7 @@ describe('request ordering and backpressure', () => {
         finished.push(req.authBytes.readInt32BE(0));
       },
     });
-    t = await startTestListener([handler]);
+    t = await fx.start([handler]);
     const c = await client();
     const frames: Buffer[] = [];
     for (let i = 0; i < 50; i++) {
@@ -51,7 +42,7 @@ describe('request ordering and backpressure', () => {
   it('stops reading a connection with maxInFlight pending requests, and resumes when they complete', async () => {
     const release = gate();
     const handler = echoHandler({ before: () => release.promise });
-    t = await startTestListener([handler], { maxInFlightPerConnection: 4 });
+    t = await fx.start([handler], { maxInFlightPerConnection: 4 });
     const c = await client();
     // 2 MiB of requests, far more than one socket read.
     const frames: Buffer[] = [];
@@ -79,7 +70,7 @@ describe('request ordering and backpressure', () => {
 
   it('stops reading while the socket write buffer is full (client not reading), until it drains', async () => {
     const handler = echoHandler({ responseBytes: 1024 * 1024 });
-    t = await startTestListener([handler]);
+    t = await fx.start([handler]);
     const c = await client();
     c.pauseReading();
     const first: Buffer[] = [];
@@ -106,7 +97,7 @@ describe('request ordering and backpressure', () => {
   it('connections do not wait for each other', async () => {
     const release = gate();
     const handler = echoHandler({ before: (req) => (req.authBytes[0] === 1 ? release.promise : undefined) });
-    t = await startTestListener([handler]);
+    t = await fx.start([handler]);
     const slow = await client();
     const fast = await client();
     slow.send(ApiKey.SaslAuthenticate, 2, echoRequest(Buffer.from([1])));
@@ -126,7 +117,7 @@ describe('request ordering and backpressure', () => {
         return new Promise(() => {}); // never completes
       },
     });
-    t = await startTestListener([handler]);
+    t = await fx.start([handler]);
     const a = await client();
     const b = await client();
     a.write(a.frame(ApiKey.SaslAuthenticate, 2, echoRequest(Buffer.alloc(1)), { clientId: 'client-a' }));

@@ -1,9 +1,9 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { connect } from 'node:net';
 import { ApiKey, defaultApiVersionsRequest, defaultSaslAuthenticateRequest } from '@floe/protocol';
 import type { RequestContext } from '../../src/index.ts';
-import { echoHandler, gate, startTestListener, type TestListener } from '../support/listener.ts';
-import { eventually, RawClient, sleep } from '../support/raw-client.ts';
+import { echoHandler, gate, type TestListener, listenerFixture } from '../support/listener.ts';
+import { eventually, sleep } from '../support/raw-client.ts';
 
 const echoRequest = (bytes: Buffer) => ({ ...defaultSaslAuthenticateRequest(), authBytes: bytes });
 
@@ -20,21 +20,12 @@ function refused(port: number): Promise<boolean> {
 
 describe('graceful shutdown', () => {
   let t: TestListener | undefined;
-  const clients: RawClient[] = [];
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.close();
-    await t?.listener.close({ drainMs: 500 });
-    t = undefined;
-  });
-  const client = async () => {
-    const c = await RawClient.connect(t!.port);
-    clients.push(c);
-    return c;
-  };
+  const fx = listenerFixture();
+  const client = fx.client;
 
   it('stops accepting, lets a slow in-flight request finish and be answered, then closes', async () => {
     const handler = echoHandler({ before: () => sleep(300) });
-    t = await startTestListener([handler]);
+    t = await fx.start([handler]);
     const busy = await client();
     const idle = await client();
     busy.send(ApiKey.SaslAuthenticate, 2, echoRequest(Buffer.from('slow')));
@@ -55,7 +46,7 @@ describe('graceful shutdown', () => {
   it('takes no new request once draining: requests sent after close() get no answer', async () => {
     const release = gate();
     const handler = echoHandler({ before: () => release.promise });
-    t = await startTestListener([handler]);
+    t = await fx.start([handler]);
     const c = await client();
     c.send(ApiKey.SaslAuthenticate, 2, echoRequest(Buffer.from('first')));
     await eventually(() => handler.calls === 1);
@@ -71,7 +62,7 @@ describe('graceful shutdown', () => {
 
   it('destroys connections still busy after drainMs and aborts their requests', async () => {
     let ctx: RequestContext | undefined;
-    t = await startTestListener([
+    t = await fx.start([
       echoHandler({
         before: (_r, c) => {
           ctx = c;
@@ -94,7 +85,7 @@ describe('graceful shutdown', () => {
   });
 
   it('close() is idempotent and a closed listener cannot listen again', async () => {
-    t = await startTestListener();
+    t = await fx.start();
     const c = await client();
     c.send(ApiKey.ApiVersions, 0, defaultApiVersionsRequest());
     await c.waitFrames(1);
