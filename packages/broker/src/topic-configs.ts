@@ -54,7 +54,8 @@ export const TOPIC_CONFIGS: Readonly<Record<string, TopicConfigDef>> = {
 /** Validates configs for a topic; returns the first problem as a message, or undefined. */
 export function checkTopicConfigs(configs: Record<string, string | null>): string | undefined {
   for (const [name, value] of Object.entries(configs)) {
-    const def = TOPIC_CONFIGS[name];
+    // Own properties only: "__proto__" or "constructor" must not pass as known configs.
+    const def = Object.hasOwn(TOPIC_CONFIGS, name) ? TOPIC_CONFIGS[name] : undefined;
     if (!def) return `unknown topic config "${name}"`;
     if (value === null) return `config "${name}" has no value`;
     const problem = def.check?.(value);

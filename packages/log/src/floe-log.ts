@@ -44,6 +44,14 @@ export interface FloeLogOptions {
   compactionMinObjects?: number;
 }
 
+export interface ProducerInfo {
+  id: number;
+  epoch: number;
+  lastSequence: number;
+  /** Max timestamp of its last remembered batch, -1 if none. */
+  lastTimestamp: number;
+}
+
 export interface PartitionOffsets {
   logStartOffset: number;
   highWatermark: number;
@@ -146,6 +154,26 @@ export class FloeLog {
       maxTimestamp: p?.maxTimestamp ?? -1,
       maxTimestampOffset: p?.maxTimestampOffset ?? -1,
     };
+  }
+
+  /** Bytes of the batches a partition retains (from its log start on). */
+  async partitionSize(ref: PartitionRef, fresh = true): Promise<number> {
+    const replica = this.replicaFor(ref);
+    if (fresh) await replica.refresh();
+    const p = replica.state.partition(ref);
+    let bytes = 0;
+    for (const b of p?.batches ?? []) if (b.endOffset > p!.logStartOffset) bytes += b.length;
+    return bytes;
+  }
+
+  /** The idempotent producers a partition remembers, by id. */
+  async producers(ref: PartitionRef, fresh = true): Promise<ProducerInfo[]> {
+    const replica = this.replicaFor(ref);
+    if (fresh) await replica.refresh();
+    const p = replica.state.partition(ref);
+    return [...(p?.producers ?? [])]
+      .sort(([a], [b]) => a - b)
+      .map(([id, e]) => ({ id, epoch: e.epoch, lastSequence: e.lastSequence, lastTimestamp: e.recent.at(-1)?.maxTimestamp ?? -1 }));
   }
 
   /**

@@ -1,4 +1,4 @@
-export { FloeLog, type FloeLogOptions, type PartitionOffsets } from './floe-log.ts';
+export { FloeLog, type FloeLogOptions, type PartitionOffsets, type ProducerInfo } from './floe-log.ts';
 export { LogError, type LogErrorKind } from './errors.ts';
 export { partitionKey, shardOf, type PartitionRef } from './partition-ref.ts';
 export type { BatchOutcome, PendingBatch } from './shard-state.ts';

@@ -5,8 +5,7 @@ import { LogError } from '@floe/log';
 import type { BrokerContext } from '../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../handler.ts';
 import { kafkaErrorCode } from './error-mapping.ts';
-
-const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
+import { ZERO_UUID } from './kafka-constants.ts';
 
 export function deleteTopicsHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.DeleteTopics> {
   return defineHandler({

@@ -15,10 +15,7 @@ import { checkTopicName, LogError, type TopicInfo } from '@floe/log';
 import type { BrokerContext, BrokerNode } from '../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../handler.ts';
 import { preferredNode } from './partition-leader.ts';
-
-const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
-/** Kafka's value for "authorized operations not requested". */
-const OPERATIONS_NOT_REQUESTED = -2147483648;
+import { OPERATIONS_NOT_REQUESTED, ZERO_UUID } from './kafka-constants.ts';
 
 export function metadataHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.Metadata> {
   const describe = (t: TopicInfo, nodes: readonly BrokerNode[]): MetadataResponseTopic => {

@@ -44,6 +44,22 @@ describe('floe on the embedded default, with real clients', () => {
     expect(create.stdout).toContain('Created topic tc.');
     const list = await java('org.apache.kafka.tools.TopicCommand', ['--bootstrap-server', bootstrap, '--list']);
     expect(list.stdout.split('\n')).toContain('tc');
+    const describe = await java('org.apache.kafka.tools.TopicCommand', ['--bootstrap-server', bootstrap, '--describe', '--topic', 'tc']);
+    expect(describe.code).toBe(0);
+    expect(describe.stdout).toMatch(/Topic: tc\s+TopicId: \S+\s+PartitionCount: 3\s+ReplicationFactor: 1/);
+    expect(describe.stdout.match(/Partition: \d+\s+Leader: 1\s+Replicas: 1\s+Isr: 1/g)).toHaveLength(3);
+    expect(describe.stdout).toMatch(/Configs: .*retention.ms=3600000/);
+    const alter = await java('org.apache.kafka.tools.TopicCommand', ['--bootstrap-server', bootstrap, '--alter', '--topic', 'tc', '--partitions', '5']);
+    expect(alter.code).toBe(0);
+    const shrink = await java('org.apache.kafka.tools.TopicCommand', ['--bootstrap-server', bootstrap, '--alter', '--topic', 'tc', '--partitions', '2']);
+    expect(shrink.stdout + shrink.stderr).toMatch(/InvalidPartitionsException|partition/i);
+    const grown = await java('org.apache.kafka.tools.TopicCommand', ['--bootstrap-server', bootstrap, '--describe', '--topic', 'tc']);
+    expect(grown.stdout).toMatch(/PartitionCount: 5/);
+    // franz-go reads the topic's configs back (DescribeConfigs): the one set, and defaults.
+    const configs = await runTool(env.franz, ['describe-configs', '-topic', 'tc'], { timeoutMs: 20_000, env: { FLOE_BROKERS: bootstrap } });
+    const entries = configs.stdout.trim().split('\n').map((l) => JSON.parse(l) as { name: string; value: string; source: string });
+    expect(entries.find((e) => e.name === 'retention.ms')).toEqual({ name: 'retention.ms', value: '3600000', source: 'DYNAMIC_TOPIC_CONFIG' });
+    expect(entries.find((e) => e.name === 'cleanup.policy')).toMatchObject({ value: 'delete', source: 'DEFAULT_CONFIG' });
     const dup = await java('org.apache.kafka.tools.TopicCommand', ['--bootstrap-server', bootstrap, '--create', '--topic', 'tc', '--partitions', '1']);
     expect(dup.stdout + dup.stderr).toMatch(/already exists/);
     const bad = await java('org.apache.kafka.tools.TopicCommand', ['--bootstrap-server', bootstrap, '--create', '--topic', 'bad', '--config', 'no.such.config=1']);

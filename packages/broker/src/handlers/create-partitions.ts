@@ -1,0 +1,70 @@
+// CreatePartitions (key 37), versions 0-3.
+//
+// Raises a topic's partition count. A count at or below the current one, or above
+// MAX_PARTITIONS, is INVALID_PARTITIONS; a topic named twice in one request is INVALID_REQUEST.
+// Partitions are independent of nodes, so replica assignments only have to match the increase
+// (one per new partition, else INVALID_REPLICA_ASSIGNMENT) and are otherwise ignored; an empty
+// list counts as none given. validateOnly checks without writing. The new count is written with
+// compare-and-swap and re-checked against the fresh topic when another writer got in between.
+
+import {
+  ApiKey,
+  defaultCreatePartitionsResponse,
+  defaultCreatePartitionsResponseCreatePartitionsTopicResult,
+  ErrorCode,
+  type CreatePartitionsResponseCreatePartitionsTopicResult,
+} from '@floe/protocol';
+import { MAX_PARTITIONS } from '@floe/log';
+import type { BrokerContext } from '../broker-context.ts';
+import { defineHandler, type ApiHandler } from '../handler.ts';
+import { changeFailure, TopicChangeRefused, updateTopic } from './alter-configs.ts';
+
+export function createPartitionsHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.CreatePartitions> {
+  return defineHandler({
+    apiKey: ApiKey.CreatePartitions,
+    minVersion: 0,
+    maxVersion: 3,
+    async handle(_rc, request) {
+      const seen = new Map<string, number>();
+      for (const t of request.topics) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
+      const response = defaultCreatePartitionsResponse();
+      response.results = await Promise.all(
+        request.topics.map(async (t): Promise<CreatePartitionsResponseCreatePartitionsTopicResult> => {
+          const result: CreatePartitionsResponseCreatePartitionsTopicResult = {
+            ...defaultCreatePartitionsResponseCreatePartitionsTopicResult(),
+            name: t.name,
+            errorMessage: null,
+          };
+          try {
+            if ((seen.get(t.name) ?? 0) > 1) throw new TopicChangeRefused(ErrorCode.INVALID_REQUEST, `topic "${t.name}" appears more than once`);
+            if (!Number.isInteger(t.count) || t.count > MAX_PARTITIONS) {
+              throw new TopicChangeRefused(ErrorCode.INVALID_PARTITIONS, `the number of partitions must be at most ${MAX_PARTITIONS}, got ${t.count}`);
+            }
+            await updateTopic(ctx, t.name, request.validateOnly, (topic) => {
+              if (t.count < topic.partitions) {
+                throw new TopicChangeRefused(ErrorCode.INVALID_PARTITIONS, `topic "${t.name}" has ${topic.partitions} partitions, more than the requested ${t.count}`);
+              }
+              if (t.count === topic.partitions) {
+                throw new TopicChangeRefused(ErrorCode.INVALID_PARTITIONS, `topic "${t.name}" already has ${topic.partitions} partitions`);
+              }
+              const increase = t.count - topic.partitions;
+              if (t.assignments !== null && t.assignments.length > 0 && t.assignments.length !== increase) {
+                throw new TopicChangeRefused(
+                  ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+                  `increasing the number of partitions by ${increase} but ${t.assignments.length} assignments provided`,
+                );
+              }
+              return { partitions: t.count };
+            });
+          } catch (err) {
+            const { code, message } = changeFailure(err);
+            result.errorCode = code;
+            result.errorMessage = message;
+          }
+          return result;
+        }),
+      );
+      return response;
+    },
+  });
+}

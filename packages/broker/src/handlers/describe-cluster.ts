@@ -1,0 +1,59 @@
+// DescribeCluster (key 60), versions 0-1: the cluster id, the controller and the live nodes.
+//
+// - The nodes are those Metadata lists (ctx.nodes()); the controller is this node, as Metadata
+//   says (Floe has no controller quorum: the coordination store plays its part).
+// - endpointType (v1): Floe nodes are broker endpoints (1). A request for controllers (2), or
+//   any other type, gets UNSUPPORTED_ENDPOINT_TYPE with an otherwise empty answer, as a Kafka
+//   broker answers.
+// - clusterAuthorizedOperations: -2147483648 unless requested. When requested, every operation
+//   Kafka supports on the cluster resource, as Kafka answers without an authorizer: Floe has no
+//   ACLs.
+
+import {
+  ApiKey,
+  defaultDescribeClusterResponse,
+  defaultDescribeClusterResponseDescribeClusterBroker,
+  ErrorCode,
+} from '@floe/protocol';
+import type { BrokerContext } from '../broker-context.ts';
+import { defineHandler, type ApiHandler } from '../handler.ts';
+import { OPERATIONS_NOT_REQUESTED } from './kafka-constants.ts';
+
+export const ENDPOINT_TYPE_BROKER = 1;
+export const ENDPOINT_TYPE_CONTROLLER = 2;
+
+/**
+ * Kafka's ACL operation codes the cluster resource supports: CREATE 5, ALTER 7, DESCRIBE 8,
+ * CLUSTER_ACTION 9, DESCRIBE_CONFIGS 10, ALTER_CONFIGS 11, IDEMPOTENT_WRITE 12.
+ */
+const CLUSTER_OPERATIONS = [5, 7, 8, 9, 10, 11, 12];
+export const CLUSTER_AUTHORIZED_OPERATIONS = CLUSTER_OPERATIONS.reduce((bits, op) => bits | (1 << op), 0);
+
+export function describeClusterHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.DescribeCluster> {
+  return defineHandler({
+    apiKey: ApiKey.DescribeCluster,
+    minVersion: 0,
+    maxVersion: 1,
+    async handle(_rc, request, header) {
+      const response = defaultDescribeClusterResponse();
+      response.clusterAuthorizedOperations = OPERATIONS_NOT_REQUESTED;
+      if (header.apiVersion >= 1 && request.endpointType !== ENDPOINT_TYPE_BROKER) {
+        response.errorCode = ErrorCode.UNSUPPORTED_ENDPOINT_TYPE;
+        response.errorMessage = `Floe nodes serve only the broker endpoint type (1), not ${request.endpointType}`;
+        return response;
+      }
+      response.endpointType = ENDPOINT_TYPE_BROKER;
+      response.clusterId = ctx.clusterId;
+      response.controllerId = ctx.self.nodeId;
+      response.brokers = ctx.nodes().map((n) => ({
+        ...defaultDescribeClusterResponseDescribeClusterBroker(),
+        brokerId: n.nodeId,
+        host: n.host,
+        port: n.port,
+        rack: n.rack,
+      }));
+      if (request.includeClusterAuthorizedOperations) response.clusterAuthorizedOperations = CLUSTER_AUTHORIZED_OPERATIONS;
+      return response;
+    },
+  });
+}
