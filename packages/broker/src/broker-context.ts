@@ -1,3 +1,4 @@
+import type { GroupCoordinator } from '@floe/groups';
 import type { FloeLog, ProducerIdAllocator } from '@floe/log';
 import type { TopicCache } from './topic-cache.ts';
 
@@ -24,6 +25,8 @@ export interface BrokerContext {
   log: FloeLog;
   topics: TopicCache;
   producerIds: ProducerIdAllocator;
+  /** This node's group coordinator (any node coordinates any group). */
+  groups: GroupCoordinator;
   clusterId: string;
   self: BrokerNode;
   /** The live nodes Metadata lists (this node alone until cluster membership lands). */

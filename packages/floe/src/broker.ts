@@ -17,6 +17,7 @@ import {
   type KafkaListener,
   type Logger,
 } from '@floe/broker';
+import { GroupCoordinator } from '@floe/groups';
 import { FloeLog, ProducerIdAllocator } from '@floe/log';
 import { ConfigError, type FloeConfig } from './config.ts';
 import { openCoordinationStore, openObjectStore } from './stores.ts';
@@ -87,8 +88,18 @@ export async function startBroker(config: FloeConfig, logger: Logger = consoleLo
     port: config.loadBalancer.port,
     rack: null,
   };
+  const groups = new GroupCoordinator({
+    store: coordination,
+    settings: {
+      initialRebalanceDelayMs: config.groupInitialRebalanceDelayMs,
+      minSessionMs: config.groupMinSessionMs,
+      maxSessionMs: config.groupMaxSessionMs,
+    },
+    onError: (err) => logger.warn({ err: String(err) }, 'group barrier: reading the group failed'),
+  });
   const ctx: BrokerContext = {
     log,
+    groups,
     topics: new TopicCache(log.topics),
     producerIds: new ProducerIdAllocator(coordination),
     clusterId: log.cluster.clusterId,
@@ -157,6 +168,9 @@ export async function startBroker(config: FloeConfig, logger: Logger = consoleLo
         // stays held (heartbeats go on) until the drain is over, then the lease is deleted.
         // Bounded: a table that does not answer must not hold up the shutdown.
         await Promise.race([membership.withdraw().catch(() => undefined), sleep(2 * config.nodeHeartbeatMs, undefined, { ref: false })]);
+        // Requests waiting on a group barrier are answered now (REBALANCE_IN_PROGRESS): their
+        // members rejoin through another node instead of holding up the drain.
+        groups.close();
         await listener.close({ drainMs });
         await membership.stop();
         await log.close();

@@ -27,6 +27,11 @@ export interface FloeConfig {
   defaultPartitions: number;
   /** Create the S3 bucket and the DynamoDB table when they are missing. */
   createStorage: boolean;
+  /** group.initial.rebalance.delay.ms: how long a group that was empty waits for more members. */
+  groupInitialRebalanceDelayMs: number;
+  /** group.min.session.timeout.ms and group.max.session.timeout.ms. */
+  groupMinSessionMs: number;
+  groupMaxSessionMs: number;
 }
 
 export interface HostPort {
@@ -65,6 +70,9 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'nodeHeartbeatMs', flag: '--node-heartbeat-ms', env: 'FLOE_NODE_HEARTBEAT_MS', help: 'how often a node renews its lease (default 1000)', default: () => '1000' },
   { key: 'nodeLeaseMs', flag: '--node-lease-ms', env: 'FLOE_NODE_LEASE_MS', help: 'how long a node stays listed after its last heartbeat (default 5000)', default: () => '5000' },
   { key: 'autoCreateTopics', flag: '--auto-create-topics', env: 'FLOE_AUTO_CREATE_TOPICS', help: 'true|false (default: true on the embedded default, false otherwise)' },
+  { key: 'groupInitialRebalanceDelayMs', flag: '--group-initial-rebalance-delay-ms', env: 'FLOE_GROUP_INITIAL_REBALANCE_DELAY_MS', help: 'how long a new group waits for more members before its first assignment (default 3000)', default: () => '3000' },
+  { key: 'groupMinSessionMs', flag: '--group-min-session-timeout-ms', env: 'FLOE_GROUP_MIN_SESSION_TIMEOUT_MS', help: 'shortest session.timeout.ms a consumer may ask for (default 6000)', default: () => '6000' },
+  { key: 'groupMaxSessionMs', flag: '--group-max-session-timeout-ms', env: 'FLOE_GROUP_MAX_SESSION_TIMEOUT_MS', help: 'longest session.timeout.ms a consumer may ask for (default 1800000)', default: () => '1800000' },
   { key: 'defaultPartitions', flag: '--default-partitions', env: 'FLOE_DEFAULT_PARTITIONS', help: 'partitions of topics created without a count', default: () => '1' },
   { key: 'createStorage', flag: '--create-storage', env: 'FLOE_CREATE_STORAGE', help: 'true|false: create a missing bucket and table (default true)', default: () => 'true' },
 ];
@@ -148,6 +156,11 @@ export function loadConfig(
   if (nodeLeaseMs < 2 * nodeHeartbeatMs) {
     throw new ConfigError(`FLOE_NODE_LEASE_MS (${nodeLeaseMs}) must be at least twice FLOE_NODE_HEARTBEAT_MS (${nodeHeartbeatMs})`);
   }
+  const groupMinSessionMs = parseInt32(get('groupMinSessionMs')!, 'FLOE_GROUP_MIN_SESSION_TIMEOUT_MS', 1, 2 ** 31 - 1);
+  const groupMaxSessionMs = parseInt32(get('groupMaxSessionMs')!, 'FLOE_GROUP_MAX_SESSION_TIMEOUT_MS', 1, 2 ** 31 - 1);
+  if (groupMinSessionMs > groupMaxSessionMs) {
+    throw new ConfigError(`FLOE_GROUP_MIN_SESSION_TIMEOUT_MS (${groupMinSessionMs}) exceeds FLOE_GROUP_MAX_SESSION_TIMEOUT_MS (${groupMaxSessionMs})`);
+  }
   if (rack !== undefined && !/^[\x21-\x7e]{1,255}$/.test(rack)) {
     throw new ConfigError(`FLOE_RACK: expected 1 to 255 printable ASCII characters without spaces, got "${rack}"`);
   }
@@ -169,6 +182,9 @@ export function loadConfig(
     autoCreateTopics: parseBool(get('autoCreateTopics') ?? String(objectStore.startsWith('file://') && !metadata.startsWith('dynamodb://')), 'FLOE_AUTO_CREATE_TOPICS'),
     defaultPartitions: parseInt32(get('defaultPartitions')!, 'FLOE_DEFAULT_PARTITIONS', 1, 10_000),
     createStorage: parseBool(get('createStorage')!, 'FLOE_CREATE_STORAGE'),
+    groupInitialRebalanceDelayMs: parseInt32(get('groupInitialRebalanceDelayMs')!, 'FLOE_GROUP_INITIAL_REBALANCE_DELAY_MS', 0, 600_000),
+    groupMinSessionMs,
+    groupMaxSessionMs,
   };
 }
 

@@ -12,3 +12,4 @@ export * from './headers.ts';
 export * from './frame.ts';
 export * from './generated/index.ts';
 export * from './records/index.ts';
+export { subscriptionTopics } from './consumer-protocol.ts';

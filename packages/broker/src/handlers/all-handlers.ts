@@ -14,6 +14,17 @@ import { describeLogDirsHandler } from './describe-log-dirs.ts';
 import { describeProducersHandler } from './describe-producers.ts';
 import { describeTopicPartitionsHandler } from './describe-topic-partitions.ts';
 import { fetchHandler } from './fetch.ts';
+import { deleteGroupsHandler } from './groups/delete-groups.ts';
+import { describeGroupsHandler } from './groups/describe-groups.ts';
+import { findCoordinatorHandler } from './groups/find-coordinator.ts';
+import { heartbeatHandler } from './groups/heartbeat.ts';
+import { joinGroupHandler } from './groups/join-group.ts';
+import { leaveGroupHandler } from './groups/leave-group.ts';
+import { listGroupsHandler } from './groups/list-groups.ts';
+import { offsetCommitHandler } from './groups/offset-commit.ts';
+import { offsetDeleteHandler } from './groups/offset-delete.ts';
+import { offsetFetchHandler } from './groups/offset-fetch.ts';
+import { syncGroupHandler } from './groups/sync-group.ts';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs.ts';
 import { initProducerIdHandler } from './init-producer-id.ts';
 import { listOffsetsHandler } from './list-offsets.ts';
@@ -40,5 +51,16 @@ export function brokerHandlers(ctx: BrokerContext, logger: Logger = silentLogger
     alterConfigsHandler(ctx),
     incrementalAlterConfigsHandler(ctx),
     createPartitionsHandler(ctx),
+    findCoordinatorHandler(ctx),
+    joinGroupHandler(ctx),
+    syncGroupHandler(ctx),
+    heartbeatHandler(ctx),
+    leaveGroupHandler(ctx),
+    offsetCommitHandler(ctx),
+    offsetFetchHandler(ctx),
+    listGroupsHandler(ctx),
+    describeGroupsHandler(ctx),
+    deleteGroupsHandler(ctx),
+    offsetDeleteHandler(ctx),
   ] as ApiHandler[];
 }

@@ -1,4 +1,5 @@
 import type { BrokerNode } from '../broker-context.ts';
+import { nodeForKey } from './node-hash.ts';
 
 /**
  * The node Metadata names as a partition's leader: its preferred node by hashing over the live
@@ -6,9 +7,5 @@ import type { BrokerNode } from '../broker-context.ts';
  * partition, because every node commits to and reads from the same journal.
  */
 export function preferredNode(nodes: readonly BrokerNode[], topicId: string, partition: number): BrokerNode {
-  let h = 0x811c9dc5;
-  const key = `${topicId}:${partition}`;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
-  const sorted = [...nodes].sort((a, b) => a.nodeId - b.nodeId);
-  return sorted[h % sorted.length]!;
+  return nodeForKey(nodes, `${topicId}:${partition}`);
 }

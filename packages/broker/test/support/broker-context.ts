@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedCoordinationStore } from '@floe/coordination';
+import { GroupCoordinator, type GroupSettings } from '@floe/groups';
 import { FloeLog, ProducerIdAllocator } from '@floe/log';
 import { FsObjectStore } from '@floe/object-store';
 import type { BrokerContext, BrokerSettings } from '../../src/broker-context.ts';
@@ -14,7 +15,7 @@ export interface TestBroker {
   close(): Promise<void>;
 }
 
-export async function makeBrokerContext(settings: Partial<BrokerSettings> = {}): Promise<TestBroker> {
+export async function makeBrokerContext(settings: Partial<BrokerSettings> = {}, groupSettings: Partial<GroupSettings> = {}): Promise<TestBroker> {
   const dir = mkdtempSync(join(tmpdir(), 'floe-broker-'));
   const objects = await FsObjectStore.open(join(dir, 'objects'));
   const coordination = await EmbeddedCoordinationStore.open(join(dir, 'metadata'));
@@ -24,6 +25,7 @@ export async function makeBrokerContext(settings: Partial<BrokerSettings> = {}):
     log,
     topics: new TopicCache(log.topics, 200),
     producerIds: new ProducerIdAllocator(coordination),
+    groups: new GroupCoordinator({ store: coordination, settings: { initialRebalanceDelayMs: 0, ...groupSettings }, pollMs: 20 }),
     clusterId: log.cluster.clusterId,
     self,
     nodes: () => [self],
@@ -32,6 +34,7 @@ export async function makeBrokerContext(settings: Partial<BrokerSettings> = {}):
   return {
     ctx,
     close: async () => {
+      ctx.groups.close();
       await log.close();
       await objects.close();
       await coordination.close();

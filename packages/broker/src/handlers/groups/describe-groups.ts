@@ -1,0 +1,57 @@
+// DescribeGroups (key 15), versions 0-5. As Kafka's classic coordinator describes a group:
+// members' metadata and assignments only when the group is Stable (protocolData is then the
+// chosen protocol), none while it rebalances; a group that does not exist is "Dead" with no error.
+// authorizedOperations (v3+): every group operation when asked (no ACLs yet), else INT32_MIN.
+import {
+  ApiKey,
+  defaultDescribeGroupsResponse,
+  defaultDescribeGroupsResponseDescribedGroup,
+  type DescribeGroupsResponseDescribedGroup,
+} from '@floe/protocol';
+import { metadataFor } from '@floe/groups';
+import type { BrokerContext } from '../../broker-context.ts';
+import { defineHandler, type ApiHandler } from '../../handler.ts';
+import { groupFailureCode } from './group-errors.ts';
+
+/** READ (3), DELETE (6) and DESCRIBE (8): the ACL operations that apply to a group. */
+const GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
+const NOT_REQUESTED = -(2 ** 31);
+
+export function describeGroupsHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.DescribeGroups> {
+  return defineHandler({
+    apiKey: ApiKey.DescribeGroups,
+    minVersion: 0,
+    maxVersion: 5,
+    async handle(_rc, request, header) {
+      const ops = header.apiVersion >= 3 && request.includeAuthorizedOperations ? GROUP_OPERATIONS : NOT_REQUESTED;
+      const response = defaultDescribeGroupsResponse();
+      response.groups = await Promise.all(
+        request.groups.map(async (groupId): Promise<DescribeGroupsResponseDescribedGroup> => {
+          const out = { ...defaultDescribeGroupsResponseDescribedGroup(), groupId, authorizedOperations: ops };
+          try {
+            const g = await ctx.groups.describe(groupId);
+            if (!g) return { ...out, groupState: 'Dead', protocolType: '', protocolData: '' };
+            const stable = g.state === 'Stable';
+            return {
+              ...out,
+              groupState: g.state,
+              protocolType: g.protocolType,
+              protocolData: stable ? (g.protocolName ?? '') : '',
+              members: g.members.map((m) => ({
+                memberId: m.memberId,
+                groupInstanceId: m.instanceId,
+                clientId: m.clientId,
+                clientHost: m.clientHost,
+                memberMetadata: stable ? Buffer.from(metadataFor(g, m)) : Buffer.alloc(0),
+                memberAssignment: stable ? Buffer.from(m.assignment) : Buffer.alloc(0),
+              })),
+            };
+          } catch (err) {
+            return { ...out, errorCode: groupFailureCode(err) };
+          }
+        }),
+      );
+      return response;
+    },
+  });
+}

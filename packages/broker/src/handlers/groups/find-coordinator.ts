@@ -1,0 +1,54 @@
+// FindCoordinator (key 10), versions 0-6. Any node coordinates any group; the answer is the
+// group's preferred node in per-node mode (hashing over live nodes) and the load balancer in
+// load-balancer mode. v4+ batches keys (coordinatorKeys); v0-3 answer one key.
+//
+// - keyType 0 (group) and 1 (transaction) are answered; a transactional id gets a node too, whose
+//   InitProducerId then refuses it clearly (no transactions yet), rather than clients retrying
+//   COORDINATOR_NOT_AVAILABLE forever. Any other key type: INVALID_REQUEST.
+// - An empty key: INVALID_REQUEST, as Kafka answers an invalid group or transactional id.
+import {
+  ApiKey,
+  defaultFindCoordinatorResponse,
+  defaultFindCoordinatorResponseCoordinator,
+  ErrorCode,
+  type FindCoordinatorResponseCoordinator,
+} from '@floe/protocol';
+import type { BrokerContext } from '../../broker-context.ts';
+import { defineHandler, type ApiHandler } from '../../handler.ts';
+import { coordinatorNode } from '../coordinator-node.ts';
+
+const GROUP_KEY = 0;
+const TRANSACTION_KEY = 1;
+
+export function findCoordinatorHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.FindCoordinator> {
+  const answer = (key: string, keyType: number): FindCoordinatorResponseCoordinator => {
+    const out = { ...defaultFindCoordinatorResponseCoordinator(), key, nodeId: -1, host: '', port: -1 };
+    if (keyType !== GROUP_KEY && keyType !== TRANSACTION_KEY) {
+      return { ...out, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `unknown coordinator key type ${keyType}` };
+    }
+    if (key === '') return { ...out, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'empty coordinator key' };
+    const nodes = ctx.nodes();
+    if (nodes.length === 0) return { ...out, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'no live node' };
+    const node = coordinatorNode(nodes, keyType, key);
+    return { ...out, nodeId: node.nodeId, host: node.host, port: node.port, errorMessage: null };
+  };
+  return defineHandler({
+    apiKey: ApiKey.FindCoordinator,
+    minVersion: 0,
+    maxVersion: 6,
+    async handle(_rc, request, header) {
+      const response = defaultFindCoordinatorResponse();
+      if (header.apiVersion >= 4) {
+        response.coordinators = request.coordinatorKeys.map((k) => answer(k, request.keyType));
+        return response;
+      }
+      const a = answer(request.key, header.apiVersion >= 1 ? request.keyType : GROUP_KEY);
+      response.errorCode = a.errorCode;
+      response.errorMessage = a.errorMessage;
+      response.nodeId = a.nodeId;
+      response.host = a.host;
+      response.port = a.port;
+      return response;
+    },
+  });
+}

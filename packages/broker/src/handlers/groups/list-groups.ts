@@ -1,0 +1,32 @@
+// ListGroups (key 16), versions 0-5: every group of the cluster (any node answers for all),
+// filtered by state (v4+) and by type (v5+), both case-insensitive as in Kafka. Every group is
+// a classic group until the consumer protocol (KIP-848) lands.
+import { ApiKey, defaultListGroupsResponse } from '@floe/protocol';
+import type { BrokerContext } from '../../broker-context.ts';
+import { defineHandler, type ApiHandler } from '../../handler.ts';
+import { groupFailureCode } from './group-errors.ts';
+
+const CLASSIC = 'classic';
+
+export function listGroupsHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.ListGroups> {
+  return defineHandler({
+    apiKey: ApiKey.ListGroups,
+    minVersion: 0,
+    maxVersion: 5,
+    async handle(_rc, request, header) {
+      const response = defaultListGroupsResponse();
+      const states = new Set(header.apiVersion >= 4 ? request.statesFilter.map((s) => s.toLowerCase()) : []);
+      const types = new Set(header.apiVersion >= 5 ? request.typesFilter.map((s) => s.toLowerCase()) : []);
+      try {
+        const groups = await ctx.groups.list();
+        response.groups = groups
+          .filter((g) => states.size === 0 || states.has(g.state.toLowerCase()))
+          .filter(() => types.size === 0 || types.has(CLASSIC))
+          .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, groupState: g.state, groupType: CLASSIC }));
+      } catch (err) {
+        response.errorCode = groupFailureCode(err);
+      }
+      return response;
+    },
+  });
+}

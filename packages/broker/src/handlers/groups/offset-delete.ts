@@ -1,0 +1,66 @@
+// OffsetDelete (key 47), version 0: removes a group's committed offsets for some partitions.
+// A group with members keeps the offsets of the topics its members subscribe to
+// (GROUP_SUBSCRIBED_TO_TOPIC on those partitions); a group with members of a protocol type
+// other than "consumer" (no readable subscription) refuses with NON_EMPTY_GROUP. Unknown topic
+// or partition: UNKNOWN_TOPIC_OR_PARTITION. No such group: GROUP_ID_NOT_FOUND.
+import { ApiKey, defaultOffsetDeleteResponse, ErrorCode, subscriptionTopics } from '@floe/protocol';
+import { metadataFor, type Group } from '@floe/groups';
+import type { BrokerContext } from '../../broker-context.ts';
+import { defineHandler, type ApiHandler } from '../../handler.ts';
+import { groupErrorCode, groupFailureCode } from './group-errors.ts';
+
+function consumerSubscriptions(g: Group): Set<string> | undefined {
+  if (g.protocolType !== 'consumer') return undefined;
+  const topics = new Set<string>();
+  for (const m of g.members) {
+    // Before a protocol is chosen, any offered protocol's subscription counts.
+    const offers = g.protocolName ? [metadataFor(g, m)] : m.protocols.map((p) => p.metadata);
+    for (const metadata of offers) for (const t of subscriptionTopics(metadata) ?? []) topics.add(t);
+  }
+  return topics;
+}
+
+export function offsetDeleteHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.OffsetDelete> {
+  return defineHandler({
+    apiKey: ApiKey.OffsetDelete,
+    minVersion: 0,
+    maxVersion: 0,
+    async handle(_rc, request) {
+      const response = defaultOffsetDeleteResponse();
+      if (request.groupId === '') {
+        response.errorCode = ErrorCode.INVALID_GROUP_ID;
+        return response;
+      }
+      const known: { topic: string; partition: number }[] = [];
+      const unknown = new Set<string>();
+      for (const t of request.topics) {
+        const topic = await ctx.topics.byNameOrLoad(t.name);
+        for (const p of t.partitions) {
+          if (topic && p.partitionIndex >= 0 && p.partitionIndex < topic.partitions) known.push({ topic: t.name, partition: p.partitionIndex });
+          else unknown.add(`${t.name}\0${p.partitionIndex}`);
+        }
+      }
+      try {
+        const r = await ctx.groups.deleteOffsets(request.groupId, known, consumerSubscriptions);
+        if (r.error !== null) {
+          response.errorCode = groupErrorCode(r.error);
+          return response;
+        }
+        response.topics = request.topics.map((t) => ({
+          name: t.name,
+          partitions: t.partitions.map((p) => ({
+            partitionIndex: p.partitionIndex,
+            errorCode: unknown.has(`${t.name}\0${p.partitionIndex}`)
+              ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+              : r.subscribed.has(t.name)
+                ? ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC
+                : ErrorCode.NONE,
+          })),
+        }));
+      } catch (err) {
+        response.errorCode = groupFailureCode(err);
+      }
+      return response;
+    },
+  });
+}

@@ -1,0 +1,152 @@
+// Requests that wait on a group barrier (JoinGroup until the join barrier closes, a follower's
+// SyncGroup until the leader's assignment lands) wait here, one watch per group per node.
+//
+// A change made by this node is handed to the watch as it is written, so waiters on the node
+// that closes a barrier are answered at once, with no read. A barrier closed by another node
+// (members of one group behind a load balancer) is seen by the watch's own re-read of the group,
+// one strongly consistent read per `pollMs` per group per node, only while someone waits: never a
+// busy loop. The watch also runs the transitions that fall due by time alone (the rebalance
+// deadline, a member's session running out) through `tick`, which writes them like any change.
+import { nextTransitionAt, type Group } from './group-model.ts';
+
+export interface Waiter<R> {
+  /** The answer for this state of the group, or undefined to keep waiting. */
+  check(g: Group | undefined): R | undefined;
+  /** Epoch ms after which the waiter gets `onTimeout()`. */
+  deadline: number;
+  onTimeout(): R;
+}
+
+interface Entry {
+  check(g: Group | undefined): unknown;
+  deadline: number;
+  onTimeout(): unknown;
+  resolve(value: unknown): void;
+}
+
+interface Watch {
+  waiters: Set<Entry>;
+  last: Group | undefined;
+  lastVersion: number;
+  wake: (() => void) | undefined;
+}
+
+export interface BarrierWatchOptions {
+  pollMs: number;
+  now(): number;
+  /** A strongly consistent read of the group, with its version (0: no group). */
+  read(groupId: string): Promise<{ group: Group | undefined; version: number }>;
+  /** Applies the transitions due by time and writes them (publishing the result). */
+  tick(groupId: string): Promise<void>;
+  onError(err: unknown): void;
+}
+
+export class BarrierWatch {
+  private readonly watches = new Map<string, Watch>();
+  private readonly opts: BarrierWatchOptions;
+  private closed = false;
+
+  constructor(opts: BarrierWatchOptions) {
+    this.opts = opts;
+  }
+
+  /** A group as just written or read by this node. Newer versions only: a slow read never undoes a write. */
+  publish(groupId: string, group: Group | undefined, version: number): void {
+    const w = this.watches.get(groupId);
+    if (!w || version < w.lastVersion) return;
+    w.last = group;
+    w.lastVersion = version;
+    for (const e of w.waiters) {
+      const r = e.check(group);
+      if (r !== undefined) {
+        w.waiters.delete(e);
+        e.resolve(r);
+      }
+    }
+    w.wake?.();
+  }
+
+  /** Waits until `waiter.check` answers for a state of the group, starting from `current`. */
+  wait<R>(groupId: string, current: Group | undefined, version: number, waiter: Waiter<R>, signal?: AbortSignal): Promise<R> {
+    const first = waiter.check(current);
+    if (first !== undefined) return Promise.resolve(first);
+    if (this.closed) return Promise.resolve(waiter.onTimeout());
+    let w = this.watches.get(groupId);
+    if (!w) {
+      w = { waiters: new Set(), last: current, lastVersion: version, wake: undefined };
+      this.watches.set(groupId, w);
+      void this.run(groupId, w);
+    } else if (version > w.lastVersion) {
+      w.last = current;
+      w.lastVersion = version;
+    }
+    const watch = w;
+    return new Promise<R>((resolve) => {
+      const entry: Entry = { check: waiter.check, deadline: waiter.deadline, onTimeout: waiter.onTimeout, resolve: resolve as (v: unknown) => void };
+      watch.waiters.add(entry);
+      watch.wake?.();
+      signal?.addEventListener(
+        'abort',
+        () => {
+          if (watch.waiters.delete(entry)) resolve(waiter.onTimeout());
+        },
+        { once: true },
+      );
+    });
+  }
+
+  private async run(groupId: string, w: Watch): Promise<void> {
+    const { pollMs, now } = this.opts;
+    // Re-reads are paced from the last read, not from the last local write, so a stream of
+    // local changes never starves the view of other nodes' writes.
+    let nextRead = now() + pollMs;
+    while (w.waiters.size > 0 && !this.closed) {
+      const t = now();
+      let until = nextRead;
+      if (w.last) until = Math.min(until, nextTransitionAt(w.last));
+      for (const e of w.waiters) until = Math.min(until, e.deadline);
+      if (until > t) {
+        const woken = await new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(false), until - t);
+          w.wake = () => {
+            clearTimeout(timer);
+            resolve(true);
+          };
+        });
+        w.wake = undefined;
+        if (woken) continue;
+      }
+      if (w.waiters.size === 0 || this.closed) break;
+      const at = now();
+      for (const e of w.waiters) {
+        if (at >= e.deadline) {
+          w.waiters.delete(e);
+          e.resolve(e.onTimeout());
+        }
+      }
+      if (w.waiters.size === 0) break;
+      try {
+        if (w.last && at >= nextTransitionAt(w.last)) await this.opts.tick(groupId);
+        else if (at >= nextRead) {
+          nextRead = at + pollMs;
+          const { group, version } = await this.opts.read(groupId);
+          this.publish(groupId, group, version);
+        }
+      } catch (err) {
+        this.opts.onError(err);
+        await new Promise((resolve) => setTimeout(resolve, pollMs));
+      }
+    }
+    this.watches.delete(groupId);
+  }
+
+  /** Answers every waiter with its timeout answer and stops the watches. */
+  close(): void {
+    this.closed = true;
+    for (const w of this.watches.values()) {
+      for (const e of w.waiters) e.resolve(e.onTimeout());
+      w.waiters.clear();
+      w.wake?.();
+    }
+  }
+}
