@@ -6,3 +6,4 @@ export type { CaptureBroker, CaptureBrokerOptions, CaptureFailure, CapturedReque
 export type { CaptureListener, CapturedFrame } from './capture-listener.ts';
 export { javaTool, runTool } from './run-tool.ts';
 export type { ToolResult } from './run-tool.ts';
+export { RoundRobinProxy } from './round-robin-proxy.ts';

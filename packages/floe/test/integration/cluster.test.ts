@@ -5,13 +5,12 @@
 // Load-balancer mode: three nodes behind a round-robin TCP proxy look like one broker.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LOAD_BALANCER_NODE_ID, type Logger } from '@floe/broker';
-import { loadTestEnv, runTool } from '@floe/testkit';
+import { loadTestEnv, RoundRobinProxy, runTool } from '@floe/testkit';
 import { startBroker, type RunningBroker } from '../../src/broker.ts';
 import { loadConfig } from '../../src/config.ts';
 
@@ -230,43 +229,6 @@ describe('per-node mode: three brokers on one bucket and one table', () => {
     for (const l of logs) expect(l.problems).toEqual([]);
   });
 });
-
-/** A TCP round-robin proxy on loopback: each new connection goes to the next backend. */
-class RoundRobinProxy {
-  readonly server: Server;
-  backends: number[] = [];
-  /** Connections per backend port. */
-  readonly landed = new Map<number, number>();
-  private next = 0;
-  private readonly sockets = new Set<Socket>();
-
-  constructor() {
-    this.server = createServer((client) => {
-      const port = this.backends[this.next++ % this.backends.length]!;
-      this.landed.set(port, (this.landed.get(port) ?? 0) + 1);
-      const upstream = connect(port, '127.0.0.1');
-      for (const s of [client, upstream]) {
-        this.sockets.add(s);
-        s.on('close', () => this.sockets.delete(s));
-        s.on('error', () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream).pipe(client);
-    });
-  }
-
-  async listen(): Promise<number> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return (this.server.address() as { port: number }).port;
-  }
-
-  async close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-}
 
 describe('load-balancer mode: three brokers behind one address', () => {
   const proxy = new RoundRobinProxy();

@@ -3,49 +3,15 @@
 // acknowledged, and reading the topic back finds every acknowledged record exactly once, at the
 // offset it was acknowledged with.
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { javaTool, loadTestEnv, runTool } from '@floe/testkit';
+import { startNodeProcess } from '../support/node-process.ts';
 
 const env = loadTestEnv();
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
-
-function startNode(port: number, run: string): { child: ChildProcess; ready: Promise<void> } {
-  const child = spawn(process.execPath, ['--conditions=floe-source', CLI, 'start'], {
-    env: {
-      ...process.env,
-      NODE_OPTIONS: '',
-      FLOE_OBJECT_STORE: `s3://floe-kill-${run}`,
-      FLOE_S3_ENDPOINT: env.s3Endpoint,
-      FLOE_METADATA: `dynamodb://floe-kill-${run}`,
-      FLOE_DYNAMODB_ENDPOINT: env.dynamodbEndpoint,
-      FLOE_KAFKA_LISTEN: `127.0.0.1:${port}`,
-      FLOE_HTTP_LISTEN: '127.0.0.1:0',
-      FLOE_GRPC_LISTEN: '127.0.0.1:0',
-      AWS_ACCESS_KEY_ID: env.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: env.secretAccessKey,
-      AWS_REGION: env.region,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    const seen = (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('Kafka listener on')) resolve();
-    };
-    child.stdout!.on('data', seen);
-    child.stderr!.on('data', seen);
-    child.on('exit', (code) => reject(new Error(`node on ${port} exited (${code}) before it was ready: ${out}`)));
-  });
-  ready.catch(() => undefined); // a kill after start-up is expected; awaiting callers still see failures
-  return { child, ready };
-}
-
 describe('a node killed under load', () => {
   const nodes: ChildProcess[] = [];
   afterAll(() => {
@@ -55,7 +21,7 @@ describe('a node killed under load', () => {
   it('loses and duplicates no acknowledged record', async () => {
     const run = randomUUID().slice(0, 8);
     const ports = [19301, 19302, 19303];
-    const started = ports.map((p) => startNode(p, run));
+    const started = ports.map((p) => startNodeProcess(p, `floe-kill-${run}`));
     nodes.push(...started.map((s) => s.child));
     await started[0]!.ready;
     await Promise.all(started.map((s) => s.ready));

@@ -1,0 +1,53 @@
+// A Floe node as its own OS process (what `floe start` runs), on the test environment's MinIO and
+// DynamoDB Local: tests that kill nodes with SIGKILL need real processes.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { loadTestEnv } from '@floe/testkit';
+
+const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+
+export interface NodeProcess {
+  child: ChildProcess;
+  /** Resolves once the node listens; rejects if it exits first. */
+  ready: Promise<void>;
+  /** Everything the node wrote to stdout and stderr so far. */
+  output(): string;
+}
+
+/**
+ * Starts `floe start` on 127.0.0.1:`port` with the cluster named `cluster` (its bucket and table
+ * names), plus any extra FLOE_* variables.
+ */
+export function startNodeProcess(port: number, cluster: string, extra: Record<string, string> = {}): NodeProcess {
+  const env = loadTestEnv();
+  const child = spawn(process.execPath, ['--conditions=floe-source', CLI, 'start'], {
+    env: {
+      ...process.env,
+      NODE_OPTIONS: '',
+      FLOE_OBJECT_STORE: `s3://${cluster}`,
+      FLOE_S3_ENDPOINT: env.s3Endpoint,
+      FLOE_METADATA: `dynamodb://${cluster}`,
+      FLOE_DYNAMODB_ENDPOINT: env.dynamodbEndpoint,
+      FLOE_KAFKA_LISTEN: `127.0.0.1:${port}`,
+      FLOE_HTTP_LISTEN: '127.0.0.1:0',
+      FLOE_GRPC_LISTEN: '127.0.0.1:0',
+      AWS_ACCESS_KEY_ID: env.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: env.secretAccessKey,
+      AWS_REGION: env.region,
+      ...extra,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    const seen = (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('Kafka listener on')) resolve();
+    };
+    child.stdout!.on('data', seen);
+    child.stderr!.on('data', seen);
+    child.on('exit', (code) => reject(new Error(`node on ${port} exited (${code}) before it was ready: ${out}`)));
+  });
+  ready.catch(() => undefined); // a kill after start-up is expected; awaiting callers still see failures
+  return { child, ready, output: () => out };
+}
