@@ -70,18 +70,18 @@ export class BarrierWatch {
   wait<R>(groupId: string, current: Group | undefined, version: number, waiter: Waiter<R>, signal?: AbortSignal): Promise<R> {
     const first = waiter.check(current);
     if (first !== undefined) return Promise.resolve(first);
-    if (this.closed) return Promise.resolve(waiter.onTimeout());
+    if (this.closed || signal?.aborted) return Promise.resolve(waiter.onTimeout());
     let w = this.watches.get(groupId);
+    const start = !w;
     if (!w) {
       w = { waiters: new Set(), last: current, lastVersion: version, wake: undefined };
       this.watches.set(groupId, w);
-      void this.run(groupId, w);
     } else if (version > w.lastVersion) {
       w.last = current;
       w.lastVersion = version;
     }
     const watch = w;
-    return new Promise<R>((resolve) => {
+    const answer = new Promise<R>((resolve) => {
       const entry: Entry = { check: waiter.check, deadline: waiter.deadline, onTimeout: waiter.onTimeout, resolve: resolve as (v: unknown) => void };
       watch.waiters.add(entry);
       watch.wake?.();
@@ -93,6 +93,10 @@ export class BarrierWatch {
         { once: true },
       );
     });
+    // Started only once the waiter is in the set: the loop ends (and drops the watch) as soon as
+    // it finds no waiters, which it checks before its first await.
+    if (start) void this.run(groupId, watch);
+    return answer;
   }
 
   private async run(groupId: string, w: Watch): Promise<void> {

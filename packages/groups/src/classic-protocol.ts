@@ -364,9 +364,10 @@ export function leave(g: Group, leaving: readonly LeavingMember[], now: number):
 }
 
 /**
- * Whether an OffsetCommit may write for this group, as Kafka's classic coordinator decides:
- * an admin or standalone commit (no generation, no member) needs an empty group; a member's
- * commit needs its current generation and no rebalance being completed.
+ * Whether an OffsetCommit may write for this group, as Kafka's classic coordinator decides, in
+ * its order: an admin or standalone commit (no generation, no member) needs an empty group; a
+ * member's commit needs a known member and its current generation, then a group that is not
+ * completing a rebalance.
  */
 export function checkCommit(
   g: Group | undefined,
@@ -378,14 +379,16 @@ export function checkCommit(
   if (!g) return generation < 0 ? null : 'illegal-generation';
   expireMembers(g, now);
   if (generation < 0 && g.state === 'Empty') return null;
-  if (g.state === 'CompletingRebalance') return 'rebalance-in-progress';
   if (generation >= 0 || memberId !== '' || instanceId !== null) {
     const m = checkMember(g, memberId, instanceId);
     if (typeof m === 'string') return m;
     if (generation !== g.generation) return 'illegal-generation';
-    return null;
+  } else if (g.state !== 'Empty') {
+    return 'unknown-member-id';
   }
-  return 'unknown-member-id';
+  // A current member that commits before SyncGroup has answered: it is told to finish the rebalance.
+  if (g.state === 'CompletingRebalance') return 'rebalance-in-progress';
+  return null;
 }
 
 /** Applies due expiries and closes a join barrier whose deadline passed. */
