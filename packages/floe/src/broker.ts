@@ -95,6 +95,7 @@ export async function startBroker(config: FloeConfig, logger: Logger = consoleLo
       minSessionMs: config.groupMinSessionMs,
       maxSessionMs: config.groupMaxSessionMs,
     },
+    consumerSettings: { sessionMs: config.consumerGroupSessionMs, heartbeatIntervalMs: config.consumerGroupHeartbeatMs },
     onError: (err) => logger.warn({ err: String(err) }, 'group barrier: reading the group failed'),
   });
   const ctx: BrokerContext = {

@@ -32,6 +32,9 @@ export interface FloeConfig {
   /** group.min.session.timeout.ms and group.max.session.timeout.ms. */
   groupMinSessionMs: number;
   groupMaxSessionMs: number;
+  /** group.consumer.session.timeout.ms and group.consumer.heartbeat.interval.ms (KIP-848 groups). */
+  consumerGroupSessionMs: number;
+  consumerGroupHeartbeatMs: number;
 }
 
 export interface HostPort {
@@ -73,6 +76,8 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'groupInitialRebalanceDelayMs', flag: '--group-initial-rebalance-delay-ms', env: 'FLOE_GROUP_INITIAL_REBALANCE_DELAY_MS', help: 'how long a new group waits for more members before its first assignment (default 3000)', default: () => '3000' },
   { key: 'groupMinSessionMs', flag: '--group-min-session-timeout-ms', env: 'FLOE_GROUP_MIN_SESSION_TIMEOUT_MS', help: 'shortest session.timeout.ms a consumer may ask for (default 6000)', default: () => '6000' },
   { key: 'groupMaxSessionMs', flag: '--group-max-session-timeout-ms', env: 'FLOE_GROUP_MAX_SESSION_TIMEOUT_MS', help: 'longest session.timeout.ms a consumer may ask for (default 1800000)', default: () => '1800000' },
+  { key: 'consumerGroupSessionMs', flag: '--group-consumer-session-timeout-ms', env: 'FLOE_GROUP_CONSUMER_SESSION_TIMEOUT_MS', help: 'session timeout of group.protocol=consumer members (default 45000)', default: () => '45000' },
+  { key: 'consumerGroupHeartbeatMs', flag: '--group-consumer-heartbeat-interval-ms', env: 'FLOE_GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS', help: 'heartbeat interval asked of group.protocol=consumer members (default 5000)', default: () => '5000' },
   { key: 'defaultPartitions', flag: '--default-partitions', env: 'FLOE_DEFAULT_PARTITIONS', help: 'partitions of topics created without a count', default: () => '1' },
   { key: 'createStorage', flag: '--create-storage', env: 'FLOE_CREATE_STORAGE', help: 'true|false: create a missing bucket and table (default true)', default: () => 'true' },
 ];
@@ -161,6 +166,13 @@ export function loadConfig(
   if (groupMinSessionMs > groupMaxSessionMs) {
     throw new ConfigError(`FLOE_GROUP_MIN_SESSION_TIMEOUT_MS (${groupMinSessionMs}) exceeds FLOE_GROUP_MAX_SESSION_TIMEOUT_MS (${groupMaxSessionMs})`);
   }
+  const consumerGroupSessionMs = parseInt32(get('consumerGroupSessionMs')!, 'FLOE_GROUP_CONSUMER_SESSION_TIMEOUT_MS', 1, 2 ** 31 - 1);
+  const consumerGroupHeartbeatMs = parseInt32(get('consumerGroupHeartbeatMs')!, 'FLOE_GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS', 1, 2 ** 31 - 1);
+  if (consumerGroupHeartbeatMs >= consumerGroupSessionMs) {
+    throw new ConfigError(
+      `FLOE_GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS (${consumerGroupHeartbeatMs}) must be below FLOE_GROUP_CONSUMER_SESSION_TIMEOUT_MS (${consumerGroupSessionMs})`,
+    );
+  }
   if (rack !== undefined && !/^[\x21-\x7e]{1,255}$/.test(rack)) {
     throw new ConfigError(`FLOE_RACK: expected 1 to 255 printable ASCII characters without spaces, got "${rack}"`);
   }
@@ -185,6 +197,8 @@ export function loadConfig(
     groupInitialRebalanceDelayMs: parseInt32(get('groupInitialRebalanceDelayMs')!, 'FLOE_GROUP_INITIAL_REBALANCE_DELAY_MS', 0, 600_000),
     groupMinSessionMs,
     groupMaxSessionMs,
+    consumerGroupSessionMs,
+    consumerGroupHeartbeatMs,
   };
 }
 

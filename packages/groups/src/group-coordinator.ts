@@ -23,11 +23,24 @@ import {
 } from './classic-protocol.ts';
 import { GroupError } from './errors.ts';
 import { cloneGroup, DEFAULT_GROUP_SETTINGS, findMember, newGroup, type Group, type GroupErrorKind, type GroupSettings } from './group-model.ts';
-import { GroupTable, VersionConflict, type CommittedOffset } from './group-table.ts';
+import { GroupTable, isConsumerGroup, VersionConflict, type AnyGroup, type CommittedOffset } from './group-table.ts';
+import type { AssignorTopic } from './assignors.ts';
+import {
+  checkConsumerCommit,
+  consumerHeartbeat,
+  consumerGroupState,
+  DEFAULT_CONSUMER_GROUP_SETTINGS,
+  expireConsumers,
+  newConsumerGroup,
+  type ConsumerGroupSettings,
+  type ConsumerHeartbeatRequest,
+  type ConsumerHeartbeatResponse,
+} from './consumer-group.ts';
 
 export interface GroupCoordinatorOptions {
   store: CoordinationStore;
   settings?: Partial<GroupSettings>;
+  consumerSettings?: Partial<ConsumerGroupSettings>;
   /** How often a node re-reads a group while requests wait on a barrier another node may close. */
   pollMs?: number;
   now?: () => number;
@@ -41,14 +54,17 @@ const WAIT_MARGIN_MS = 2_000;
 
 export interface GroupSummary {
   groupId: string;
+  /** "classic" (JoinGroup/SyncGroup) or "consumer" (KIP-848). */
+  type: 'classic' | 'consumer';
   protocolType: string;
-  state: Group['state'] | 'Dead';
+  state: string;
 }
 
 export type OffsetCommitOutcome = GroupErrorKind | null;
 
 export class GroupCoordinator {
   readonly settings: GroupSettings;
+  readonly consumerSettings: ConsumerGroupSettings;
   private readonly table: GroupTable;
   private readonly watch: BarrierWatch;
   private readonly now: () => number;
@@ -57,6 +73,7 @@ export class GroupCoordinator {
 
   constructor(opts: GroupCoordinatorOptions) {
     this.settings = { ...DEFAULT_GROUP_SETTINGS, ...opts.settings };
+    this.consumerSettings = { ...DEFAULT_CONSUMER_GROUP_SETTINGS, ...opts.consumerSettings };
     this.table = new GroupTable(opts.store);
     this.now = opts.now ?? Date.now;
     this.watch = new BarrierWatch({
@@ -64,45 +81,39 @@ export class GroupCoordinator {
       now: this.now,
       read: async (groupId) => {
         const stored = await this.table.read(groupId);
-        return { group: stored?.group, version: stored?.version ?? 0 };
+        return { group: classicOnly(stored?.group), version: stored?.version ?? 0 };
       },
       tick: async (groupId) => {
-        await this.mutate(groupId, false, (g, now) => tick(g, now));
+        await this.mutate(groupId, false, (g, now) => tick(g, now), () => undefined);
       },
       onError: opts.onError ?? (() => undefined),
     });
   }
 
   /**
-   * Reads the group, applies `step` to a copy and writes it back if it changed, retrying on a
-   * lost compare-and-swap. A group that does not exist is created only when `create` says so.
+   * Reads the group, lets `step` decide on a copy what to answer and which group to write, and
+   * writes it if it differs from what was read, retrying on a lost compare-and-swap.
    */
-  private mutate<R>(
+  private mutateAny<R>(
     groupId: string,
-    create: boolean | ((result: R) => boolean),
-    step: (g: Group, now: number, exists: boolean) => R,
-  ): Promise<{ result: R; group: Group | undefined; version: number }> {
+    step: (current: AnyGroup | undefined, now: number) => { result: R; write: AnyGroup | undefined },
+  ): Promise<{ result: R; group: AnyGroup | undefined; version: number }> {
     const previous = this.queues.get(groupId) ?? Promise.resolve();
     const run = previous.then(async () => {
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         const stored = await this.table.read(groupId);
         const now = this.now();
-        const draft = stored ? cloneGroup(stored.group) : newGroup(groupId, now);
         const before = stored ? JSON.stringify(stored.group, bytesAsHex) : undefined;
-        const result = step(draft, now, stored !== undefined);
-        const write = stored
-          ? JSON.stringify(draft, bytesAsHex) !== before
-          : typeof create === 'function'
-            ? create(result)
-            : create;
-        if (!write) {
-          this.watch.publish(groupId, stored?.group, stored?.version ?? 0);
+        const draft = stored ? (isConsumerGroup(stored.group) ? structuredClone(stored.group) : cloneGroup(stored.group)) : undefined;
+        const { result, write } = step(draft, now);
+        if (write === undefined || JSON.stringify(write, bytesAsHex) === before) {
+          this.watch.publish(groupId, classicOnly(stored?.group), stored?.version ?? 0);
           return { result, group: stored?.group, version: stored?.version ?? 0 };
         }
         try {
-          const version = await this.table.write(draft, stored?.version);
-          this.watch.publish(groupId, draft, version);
-          return { result, group: draft, version };
+          const version = await this.table.write(write, stored?.version);
+          this.watch.publish(groupId, classicOnly(write), version);
+          return { result, group: write, version };
         } catch (err) {
           if (!(err instanceof VersionConflict)) throw err;
           await sleep(2 + Math.random() * 10 * Math.min(attempt + 1, 5));
@@ -118,12 +129,37 @@ export class GroupCoordinator {
     return run;
   }
 
+  /**
+   * A classic-protocol step: the group is created only when `create` says so; a consumer-protocol
+   * group answers `otherProtocol()` (undefined: treat an empty one as absent, converting it).
+   */
+  private async mutate<R>(
+    groupId: string,
+    create: boolean | ((result: R) => boolean),
+    step: (g: Group, now: number, exists: boolean) => R,
+    otherProtocol: () => R | undefined,
+  ): Promise<{ result: R; group: Group | undefined; version: number }> {
+    const out = await this.mutateAny(groupId, (current, now) => {
+      if (isConsumerGroup(current)) {
+        const answer = otherProtocol();
+        if (answer !== undefined || current.members.length > 0) return { result: answer ?? step(newGroup(groupId, now), now, false), write: undefined };
+        current = undefined; // an empty consumer group becomes a classic one, keeping its offsets
+      }
+      const draft = current ?? newGroup(groupId, now);
+      const result = step(draft, now, current !== undefined);
+      const shouldCreate = typeof create === 'function' ? create(result) : create;
+      return { result, write: current !== undefined || shouldCreate ? draft : undefined };
+    });
+    return { ...out, group: classicOnly(out.group) };
+  }
+
   async join(req: JoinRequest, signal?: AbortSignal): Promise<Exclude<JoinStep, { kind: 'wait' }>> {
     if (req.groupId === '') return { kind: 'error', error: 'invalid-group-id', memberId: req.memberId };
     const { result, group, version } = await this.mutate(
       req.groupId,
       (r: JoinStep) => r.kind !== 'error' || r.error === 'member-id-required',
       (g, now) => join(g, req, this.settings, now),
+      () => ({ kind: 'error', error: 'inconsistent-group-protocol', memberId: req.memberId }) as JoinStep,
     );
     if (result.kind !== 'wait') return result;
     const { memberId, generation } = result;
@@ -144,8 +180,11 @@ export class GroupCoordinator {
 
   async sync(req: SyncRequest, signal?: AbortSignal): Promise<Exclude<SyncStep, { kind: 'wait' }>> {
     if (req.groupId === '') return { kind: 'error', error: 'invalid-group-id' };
-    const { result, group, version } = await this.mutate(req.groupId, false, (g, now, exists) =>
-      sync(exists ? g : undefined, req, now),
+    const { result, group, version } = await this.mutate(
+      req.groupId,
+      false,
+      (g, now, exists) => sync(exists ? g : undefined, req, now),
+      () => ({ kind: 'error', error: 'unknown-member-id' }) as SyncStep,
     );
     if (result.kind !== 'wait') return result;
     const m = group && findMember(group, req.memberId);
@@ -165,22 +204,37 @@ export class GroupCoordinator {
 
   async heartbeat(req: HeartbeatRequest): Promise<GroupErrorKind | null> {
     if (req.groupId === '') return 'invalid-group-id';
-    const { result } = await this.mutate(req.groupId, false, (g, now, exists) => heartbeat(exists ? g : undefined, req, now).error);
+    const { result } = await this.mutate(
+      req.groupId,
+      false,
+      (g, now, exists) => heartbeat(exists ? g : undefined, req, now).error,
+      () => 'unknown-member-id' as const,
+    );
     return result;
   }
 
   /** Members leaving (LeaveGroup): one answer per member, or a group-level error. */
   async leave(groupId: string, members: readonly LeavingMember[]): Promise<{ error: GroupErrorKind | null; members: (GroupErrorKind | null)[] }> {
     if (groupId === '') return { error: 'invalid-group-id', members: [] };
-    const { result } = await this.mutate(groupId, false, (g, now, exists) =>
-      exists ? { error: null, members: leave(g, members, now) } : { error: 'unknown-member-id' as const, members: [] },
+    type Outcome = { error: GroupErrorKind | null; members: (GroupErrorKind | null)[] };
+    const { result } = await this.mutate<Outcome>(
+      groupId,
+      false,
+      (g, now, exists): Outcome =>
+        exists ? { error: null, members: leave(g, members, now) } : { error: 'unknown-member-id', members: [] },
+      () => ({ error: 'unknown-member-id', members: [] }),
     );
     return result;
   }
 
-  /** The group as it stands (due expiries applied), or undefined if there is none. */
-  async describe(groupId: string): Promise<Group | undefined> {
-    const { group } = await this.mutate(groupId, false, (g, now, exists) => exists && tick(g, now));
+  /** The group as it stands (due expiries applied), of either protocol, or undefined if there is none. */
+  async describe(groupId: string): Promise<AnyGroup | undefined> {
+    const { group } = await this.mutateAny(groupId, (g, now) => {
+      if (g === undefined) return { result: undefined, write: undefined };
+      if (isConsumerGroup(g)) expireConsumers(g, this.consumerSettings, now);
+      else tick(g, now);
+      return { result: undefined, write: g };
+    });
     return group;
   }
 
@@ -193,7 +247,7 @@ export class GroupCoordinator {
         while (next < ids.length) {
           const i = next++;
           const g = await this.describe(ids[i]!);
-          out[i] = g && { groupId: g.groupId, protocolType: g.protocolType, state: g.state };
+          out[i] = g && summarize(g);
         }
       }),
     );
@@ -204,9 +258,10 @@ export class GroupCoordinator {
   async deleteGroup(groupId: string): Promise<GroupErrorKind | null> {
     if (groupId === '') return 'invalid-group-id';
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const { group, version } = await this.mutate(groupId, false, (g, now, exists) => exists && tick(g, now));
+      const group = await this.describe(groupId);
+      const version = group ? ((await this.table.read(groupId))?.version ?? 0) : 0;
       if (!group) return 'group-id-not-found';
-      if (group.state !== 'Empty') return 'non-empty-group';
+      if (isConsumerGroup(group) ? group.members.length > 0 : group.state !== 'Empty') return 'non-empty-group';
       try {
         await this.table.deleteGroup(groupId, version);
         this.watch.publish(groupId, undefined, version + 1);
@@ -230,11 +285,15 @@ export class GroupCoordinator {
   ): Promise<OffsetCommitOutcome> {
     if (groupId === '') return 'invalid-group-id';
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const { result, version } = await this.mutate(
-        groupId,
-        (r: GroupErrorKind | null) => r === null,
-        (g, now, exists) => checkCommit(exists ? g : undefined, member.generation, member.memberId, member.instanceId, now),
-      );
+      const { result, version } = await this.mutateAny(groupId, (current, now) => {
+        if (isConsumerGroup(current)) {
+          expireConsumers(current, this.consumerSettings, now);
+          return { result: checkConsumerCommit(current, member.memberId, member.generation), write: current };
+        }
+        const draft = current ?? newGroup(groupId, now);
+        const r = checkCommit(current, member.generation, member.memberId, member.instanceId, now);
+        return { result: r, write: current !== undefined || r === null ? draft : undefined };
+      });
       if (result !== null) return result;
       if (offsets.length === 0) return null;
       try {
@@ -260,12 +319,12 @@ export class GroupCoordinator {
   async deleteOffsets(
     groupId: string,
     partitions: readonly { topic: string; partition: number }[],
-    subscribedTopics: (g: Group) => Set<string> | undefined,
+    subscribedTopics: (g: AnyGroup) => Set<string> | undefined,
   ): Promise<{ error: GroupErrorKind | null; subscribed: Set<string> }> {
     const group = await this.describe(groupId);
     if (!group) return { error: 'group-id-not-found', subscribed: new Set() };
     let subscribed = new Set<string>();
-    if (group.state !== 'Empty') {
+    if (isConsumerGroup(group) ? group.members.length > 0 : group.state !== 'Empty') {
       const topics = subscribedTopics(group);
       if (topics === undefined) return { error: 'non-empty-group', subscribed };
       subscribed = topics;
@@ -277,10 +336,61 @@ export class GroupCoordinator {
     return { error: null, subscribed };
   }
 
+  /**
+   * ConsumerGroupHeartbeat (KIP-848). `topics` are the cluster's topics by name (the assignor
+   * and regex subscriptions need them). An empty classic group (one that only holds offsets)
+   * becomes a consumer group; a classic group with members refuses.
+   */
+  async consumerHeartbeat(req: ConsumerHeartbeatRequest, topics: ReadonlyMap<string, AssignorTopic>): Promise<ConsumerHeartbeatResponse> {
+    if (req.groupId === '') return { error: 'invalid-request', message: 'empty group id', memberId: null, memberEpoch: -1, heartbeatIntervalMs: 0, assignment: undefined };
+    const { result } = await this.mutateAny(req.groupId, (current, now) => {
+      if (current !== undefined && !isConsumerGroup(current)) {
+        tick(current, now);
+        if (current.members.length > 0 || current.pending.length > 0) {
+          const failure: ConsumerHeartbeatResponse = {
+            error: 'group-id-not-found',
+            message: `group "${req.groupId}" is a classic group with members`,
+            memberId: req.memberId || null,
+            memberEpoch: -1,
+            heartbeatIntervalMs: 0,
+            assignment: undefined,
+          };
+          return { result: failure, write: current };
+        }
+        current = undefined;
+      }
+      if (current === undefined && req.memberEpoch !== 0) {
+        const unknown: ConsumerHeartbeatResponse = {
+          error: 'unknown-member-id',
+          message: `group "${req.groupId}" has no member "${req.memberId}"`,
+          memberId: req.memberId || null,
+          memberEpoch: -1,
+          heartbeatIntervalMs: 0,
+          assignment: undefined,
+        };
+        return { result: unknown, write: undefined };
+      }
+      const draft = current ?? newConsumerGroup(req.groupId, now);
+      const result = consumerHeartbeat(draft, req, topics, this.consumerSettings, now);
+      return { result, write: current !== undefined || result.error === null ? draft : undefined };
+    });
+    return result;
+  }
+
   /** Answers every waiting request (they retry elsewhere) and stops waiting. */
   close(): void {
     this.watch.close();
   }
+}
+
+/** What classic-group waiters may see: a group that turned into a consumer group is gone for them. */
+function classicOnly(g: AnyGroup | undefined): Group | undefined {
+  return isConsumerGroup(g) ? undefined : g;
+}
+
+function summarize(g: AnyGroup): GroupSummary {
+  if (isConsumerGroup(g)) return { groupId: g.groupId, type: 'consumer', protocolType: 'consumer', state: consumerGroupState(g) };
+  return { groupId: g.groupId, type: 'classic', protocolType: g.protocolType, state: g.state };
 }
 
 /** JSON.stringify replacer that keeps byte arrays comparable (a change of assignment is a change). */

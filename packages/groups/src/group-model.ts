@@ -92,6 +92,8 @@ export type GroupErrorKind =
   | 'group-id-not-found'
   | 'non-empty-group'
   | 'group-subscribed-to-topic'
+  /** A consumer-protocol member committing or fetching with an epoch that is not its current one. */
+  | 'stale-member-epoch'
   | 'coordinator-not-available';
 
 export function newGroup(groupId: string, now: number): Group {

@@ -13,7 +13,15 @@ import {
   type Item,
   type TransactAction,
 } from '@floe/coordination';
+import type { ConsumerGroup } from './consumer-group.ts';
 import type { Group, Member } from './group-model.ts';
+
+/** A group of either protocol: classic (JoinGroup/SyncGroup) or consumer (KIP-848). */
+export type AnyGroup = Group | ConsumerGroup;
+
+export function isConsumerGroup(g: AnyGroup | undefined): g is ConsumerGroup {
+  return g !== undefined && (g as ConsumerGroup).kind === 'consumer';
+}
 
 export const GROUPS_INDEX_PK = 'groups';
 const STATE_SK = 'state';
@@ -29,7 +37,7 @@ export function offsetSk(topic: string, partition: number): string {
 }
 
 export interface StoredGroup {
-  group: Group;
+  group: AnyGroup;
   version: number;
 }
 
@@ -54,7 +62,8 @@ export class VersionConflict extends Error {
 
 type StoredMember = Omit<Member, 'protocols' | 'assignment'> & { protocols: { name: string; metadata: string }[]; assignment: string };
 
-function encodeGroup(g: Group): Uint8Array {
+function encodeGroup(g: AnyGroup): Uint8Array {
+  if (isConsumerGroup(g)) return Buffer.from(JSON.stringify(g));
   const members: StoredMember[] = g.members.map((m) => ({
     ...m,
     protocols: m.protocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata).toString('base64') })),
@@ -63,8 +72,10 @@ function encodeGroup(g: Group): Uint8Array {
   return Buffer.from(JSON.stringify({ ...g, members }));
 }
 
-function decodeGroup(body: Uint8Array): Group {
-  const raw = JSON.parse(Buffer.from(body).toString('utf8')) as Omit<Group, 'members'> & { members: StoredMember[] };
+function decodeGroup(body: Uint8Array): AnyGroup {
+  const parsed = JSON.parse(Buffer.from(body).toString('utf8')) as AnyGroup;
+  if (isConsumerGroup(parsed)) return parsed;
+  const raw = parsed as unknown as Omit<Group, 'members'> & { members: StoredMember[] };
   return {
     ...raw,
     members: raw.members.map((m) => ({
@@ -87,7 +98,7 @@ export class GroupTable {
     return { group: decodeGroup(item.body), version: item.version };
   }
 
-  private stateItem(g: Group, version: number): Item {
+  private stateItem(g: AnyGroup, version: number): Item {
     return { pk: groupPk(g.groupId), sk: STATE_SK, version, body: encodeGroup(g) };
   }
 
@@ -96,7 +107,7 @@ export class GroupTable {
    * together with its index entry). Returns the new version; throws VersionConflict if another
    * writer got there first.
    */
-  async write(g: Group, readVersion: number | undefined): Promise<number> {
+  async write(g: AnyGroup, readVersion: number | undefined): Promise<number> {
     try {
       if (readVersion === undefined) {
         await this.store.transact([

@@ -12,3 +12,16 @@ export {
 } from './group-model.ts';
 export type { HeartbeatRequest, JoinRequest, JoinResponse, JoinStep, LeavingMember, SyncRequest, SyncStep } from './classic-protocol.ts';
 export type { CommittedOffset } from './group-table.ts';
+export {
+  DEFAULT_CONSUMER_GROUP_SETTINGS,
+  consumerGroupState,
+  subscribedTopics,
+  type ConsumerErrorKind,
+  type ConsumerGroup,
+  type ConsumerGroupSettings,
+  type ConsumerHeartbeatRequest,
+  type ConsumerHeartbeatResponse,
+  type ConsumerMember,
+} from './consumer-group.ts';
+export { ASSIGNORS, type Assignment, type AssignorTopic } from './assignors.ts';
+export { isConsumerGroup, type AnyGroup } from './group-table.ts';

@@ -14,6 +14,8 @@ import { describeLogDirsHandler } from './describe-log-dirs.ts';
 import { describeProducersHandler } from './describe-producers.ts';
 import { describeTopicPartitionsHandler } from './describe-topic-partitions.ts';
 import { fetchHandler } from './fetch.ts';
+import { consumerGroupDescribeHandler } from './groups/consumer-group-describe.ts';
+import { consumerGroupHeartbeatHandler } from './groups/consumer-group-heartbeat.ts';
 import { deleteGroupsHandler } from './groups/delete-groups.ts';
 import { describeGroupsHandler } from './groups/describe-groups.ts';
 import { findCoordinatorHandler } from './groups/find-coordinator.ts';
@@ -62,5 +64,7 @@ export function brokerHandlers(ctx: BrokerContext, logger: Logger = silentLogger
     describeGroupsHandler(ctx),
     deleteGroupsHandler(ctx),
     offsetDeleteHandler(ctx),
+    consumerGroupHeartbeatHandler(ctx),
+    consumerGroupDescribeHandler(ctx),
   ] as ApiHandler[];
 }

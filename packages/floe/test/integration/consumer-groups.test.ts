@@ -7,7 +7,9 @@
 // - a member killed -9 is expelled after its session timeout and its partitions move;
 // - members leaving one by one (LeaveGroup) hand their partitions over at once;
 // - static members restart within their session timeout without a rebalance;
-// - ConsumerGroupCommand lists, describes (lag, members, assignments), resets offsets, deletes.
+// - ConsumerGroupCommand lists, describes (lag, members, assignments), resets offsets, deletes;
+// - the consumer group protocol (KIP-848, group.protocol=consumer): server-side assignment,
+//   incremental handover when members join and leave, expulsion after the broker's session timeout.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { javaTool, loadTestEnv, RoundRobinProxy, runTool, type ToolResult } from '@floe/testkit';
@@ -118,10 +120,15 @@ describe('consumer groups on three node processes, per-node mode', () => {
   let live = [...ports];
 
   beforeAll(async () => {
-    const first = startNodeProcess(ports[0]!, `floe-groups-${run}`, { FLOE_GROUP_INITIAL_REBALANCE_DELAY_MS: '1000' });
+    const extra = {
+      FLOE_GROUP_INITIAL_REBALANCE_DELAY_MS: '1000',
+      FLOE_GROUP_CONSUMER_SESSION_TIMEOUT_MS: String(SESSION_MS),
+      FLOE_GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS: '1000',
+    };
+    const first = startNodeProcess(ports[0]!, `floe-groups-${run}`, extra);
     nodes.push(first);
     await first.ready;
-    for (const p of ports.slice(1)) nodes.push(startNodeProcess(p, `floe-groups-${run}`, { FLOE_GROUP_INITIAL_REBALANCE_DELAY_MS: '1000' }));
+    for (const p of ports.slice(1)) nodes.push(startNodeProcess(p, `floe-groups-${run}`, extra));
     await Promise.all(nodes.map((n) => n.ready));
     const created = await java('org.apache.kafka.tools.TopicCommand', ['--bootstrap-server', bootstrap, '--create', '--topic', topic, '--partitions', String(PARTITIONS)]);
     expect(created.code).toBe(0);
@@ -276,6 +283,54 @@ describe('consumer groups on three node processes, per-node mode', () => {
     expectSoundRun([...statics, restarted]);
     for (const m of now) await m.stop();
   }, 240_000);
+  it('group.protocol=consumer (KIP-848): server-side assignment, members join and leave with incremental handover, a dead member is expelled', async () => {
+    const group848 = 'vc-848';
+    const make = (name: string) => new VerifiableMember({ bootstrap: liveBootstrap(), topic, group: group848, name, groupProtocol: 'consumer' });
+    const kip: VerifiableMember[] = [make('k1')];
+    members.push(...kip);
+    const ends = await endOffsets(liveBootstrap(), topic);
+    await until(() => kip[0]!.owned().size === PARTITIONS, 60_000, 'the first member to get every partition');
+    // Two more join one after the other: partitions move to them without the first giving up the rest.
+    for (const name of ['k2', 'k3']) {
+      const m = make(name);
+      kip.push(m);
+      members.push(m);
+      await until(() => m.owned().size > 0, 60_000, `${name} to get partitions`);
+    }
+    await expectFullAssignment(kip);
+    await until(() => kip.every((m) => m.owned().size === PARTITIONS / 3), 60_000, 'an even split');
+    await until(() => caughtUp(kip, ends), 120_000, 'the KIP-848 group to consume everything');
+    expectSoundRun(kip);
+    expect(skipped(kip, ends)).toEqual([]);
+    const state = await groupCommand(liveBootstrap(), ['--describe', '--group', group848, '--state']);
+    expect(state).toMatch(/uniform\s+Stable\s+3/);
+    const membersOut = await groupCommand(liveBootstrap(), ['--describe', '--group', group848, '--members']);
+    expect(membersOut.split('\n').filter((l) => l.startsWith(group848))).toHaveLength(3);
+
+    // One leaves (heartbeat with epoch -1): the other two take its partitions.
+    const leaverHeld = kip[0]!.owned();
+    const stoppedAt = Date.now();
+    await kip[0]!.stop();
+    await until(() => [...leaverHeld].every((p) => kip.slice(1).some((m) => m.owned().has(p))), 30_000, 'the leaver\'s partitions to move');
+    figures.push(`KIP-848: a leaving member's partitions moved ${Date.now() - stoppedAt} ms after SIGTERM`);
+    await expectFullAssignment(kip.slice(1));
+
+    // One dies: the broker's session timeout expels it.
+    const deadHeld = kip[1]!.owned();
+    kip[1]!.kill();
+    const killedAt = Date.now();
+    await until(() => [...deadHeld].every((p) => kip[2]!.owned().has(p)), 4 * SESSION_MS, 'the dead member\'s partitions to move');
+    const moved = Date.now() - killedAt;
+    figures.push(`KIP-848: a member killed -9 (session ${SESSION_MS} ms): its partitions moved after ${moved} ms`);
+    expect(moved).toBeGreaterThanOrEqual(SESSION_MS - 1_000);
+    expect(kip[2]!.owned().size).toBe(PARTITIONS);
+    await produce(liveBootstrap(), topic, 1_200);
+    const ends2 = await endOffsets(liveBootstrap(), topic);
+    await until(() => caughtUp(kip, ends2), 60_000, 'the last member to consume the new records');
+    expectSoundRun(kip);
+    expect(skipped(kip, ends2)).toEqual([]);
+    await kip[2]!.stop();
+  }, 300_000);
 });
 
 describe('consumer groups in load-balancer mode: members of one group on different nodes', () => {

@@ -36,6 +36,8 @@ export interface MemberOptions {
   instanceId?: string;
   sessionTimeoutMs?: number;
   assignmentStrategy?: string;
+  /** "consumer" for the KIP-848 protocol (the session timeout is then the broker's). */
+  groupProtocol?: 'classic' | 'consumer';
   /** Extra consumer properties. */
   config?: Record<string, string>;
 }
@@ -63,6 +65,7 @@ export class VerifiableMember {
     if (opts.instanceId) args.push('--group-instance-id', opts.instanceId);
     if (opts.sessionTimeoutMs) args.push('--session-timeout', String(opts.sessionTimeoutMs));
     if (opts.assignmentStrategy) args.push('--assignment-strategy', opts.assignmentStrategy);
+    if (opts.groupProtocol) args.push('--group-protocol', opts.groupProtocol);
     const { command, args: a } = javaTool(env.java, env.kafkaClasspath, 'org.apache.kafka.tools.VerifiableConsumer', args);
     this.child = spawn(command, a, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let pending = '';

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EmbeddedCoordinationStore } from '@floe/coordination';
 import type { JoinRequest, JoinResponse, SyncRequest } from '../../src/classic-protocol.ts';
 import { GroupCoordinator, type GroupCoordinatorOptions } from '../../src/group-coordinator.ts';
-import type { ProtocolOffer } from '../../src/group-model.ts';
+import type { Group, ProtocolOffer } from '../../src/group-model.ts';
 import type { CommittedOffset } from '../../src/group-table.ts';
 
 const SESSION = 10_000;
@@ -150,11 +150,11 @@ describe('GroupCoordinator', () => {
     });
     await sleep(50);
     expect(followersDone).toBe(false);
-    expect((await c.describe('g1'))?.state).toBe('CompletingRebalance');
+    expect(((await c.describe('g1')) as Group | undefined)?.state).toBe('CompletingRebalance');
     const assignments = answers.map((r) => ({ memberId: r.memberId, assignment: Buffer.from(`for-${r.memberId}`) }));
     expect(await syncedAssignment(c, syncReq('g1', leader, assignments))).toBe(`for-${leader.memberId}`);
     expect(await within(1_000, 'followers get their assignment', followerSyncs)).toEqual(followers.map((f) => `for-${f.memberId}`));
-    expect((await c.describe('g1'))?.state).toBe('Stable');
+    expect(((await c.describe('g1')) as Group | undefined)?.state).toBe('Stable');
     for (const r of answers) {
       expect(await c.heartbeat({ groupId: 'g1', memberId: r.memberId, instanceId: null, generation: 1 })).toBeNull();
     }
@@ -267,8 +267,8 @@ describe('GroupCoordinator', () => {
     expect(await c.commitOffsets('standalone', { generation: -1, memberId: '', instanceId: null }, [offset('t', 0, 1n)])).toBeNull();
     await formGroup(c, 'active', ['a']);
     expect(await c.list()).toEqual([
-      { groupId: 'active', protocolType: 'consumer', state: 'Stable' },
-      { groupId: 'standalone', protocolType: '', state: 'Empty' },
+      { groupId: 'active', type: 'classic', protocolType: 'consumer', state: 'Stable' },
+      { groupId: 'standalone', type: 'classic', protocolType: '', state: 'Empty' },
     ]);
     expect(await c.describe('standalone')).toMatchObject({ state: 'Empty', generation: 0, members: [] });
     // A commit of no offsets still answers.
@@ -320,7 +320,7 @@ describe('GroupCoordinator', () => {
         { topic: 'u', partition: 0 },
       ],
       (g) => {
-        seen.push(...g.members.map((m) => text(m.protocols[0]!.metadata)));
+        seen.push(...(g as Group).members.map((m) => text(m.protocols[0]!.metadata)));
         return new Set(['t']);
       },
     );

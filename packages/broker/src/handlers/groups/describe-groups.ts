@@ -1,14 +1,15 @@
 // DescribeGroups (key 15), versions 0-5. As Kafka's classic coordinator describes a group:
 // members' metadata and assignments only when the group is Stable (protocolData is then the
 // chosen protocol), none while it rebalances; a group that does not exist is "Dead" with no error.
-// authorizedOperations (v3+): every group operation when asked (no ACLs yet), else INT32_MIN.
+// A consumer-protocol (KIP-848) group is Dead here, as in Kafka (ConsumerGroupDescribe
+// describes it). authorizedOperations (v3+): every group operation when asked (no ACLs yet), else INT32_MIN.
 import {
   ApiKey,
   defaultDescribeGroupsResponse,
   defaultDescribeGroupsResponseDescribedGroup,
   type DescribeGroupsResponseDescribedGroup,
 } from '@floe/protocol';
-import { metadataFor } from '@floe/groups';
+import { isConsumerGroup, metadataFor } from '@floe/groups';
 import type { BrokerContext } from '../../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../../handler.ts';
 import { groupFailureCode } from './group-errors.ts';
@@ -30,7 +31,9 @@ export function describeGroupsHandler(ctx: BrokerContext): ApiHandler<typeof Api
           const out = { ...defaultDescribeGroupsResponseDescribedGroup(), groupId, authorizedOperations: ops };
           try {
             const g = await ctx.groups.describe(groupId);
-            if (!g) return { ...out, groupState: 'Dead', protocolType: '', protocolData: '' };
+            // A consumer-protocol group is not a classic group: Kafka describes it as Dead here;
+            // ConsumerGroupDescribe is the API that describes it.
+            if (!g || isConsumerGroup(g)) return { ...out, groupState: 'Dead', protocolType: '', protocolData: '' };
             const stable = g.state === 'Stable';
             return {
               ...out,

@@ -21,6 +21,7 @@ const BY_KIND: Readonly<Record<GroupErrorKind, number>> = {
   'group-id-not-found': ErrorCode.GROUP_ID_NOT_FOUND,
   'non-empty-group': ErrorCode.NON_EMPTY_GROUP,
   'group-subscribed-to-topic': ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC,
+  'stale-member-epoch': ErrorCode.STALE_MEMBER_EPOCH,
   'coordinator-not-available': ErrorCode.COORDINATOR_NOT_AVAILABLE,
 };
 

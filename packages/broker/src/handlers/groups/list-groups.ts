@@ -1,12 +1,10 @@
 // ListGroups (key 16), versions 0-5: every group of the cluster (any node answers for all),
-// filtered by state (v4+) and by type (v5+), both case-insensitive as in Kafka. Every group is
-// a classic group until the consumer protocol (KIP-848) lands.
+// filtered by state (v4+) and by type (v5+: "classic" or "consumer"), both case-insensitive as in
+// Kafka.
 import { ApiKey, defaultListGroupsResponse } from '@floe/protocol';
 import type { BrokerContext } from '../../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../../handler.ts';
 import { groupFailureCode } from './group-errors.ts';
-
-const CLASSIC = 'classic';
 
 export function listGroupsHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.ListGroups> {
   return defineHandler({
@@ -21,8 +19,8 @@ export function listGroupsHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.
         const groups = await ctx.groups.list();
         response.groups = groups
           .filter((g) => states.size === 0 || states.has(g.state.toLowerCase()))
-          .filter(() => types.size === 0 || types.has(CLASSIC))
-          .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, groupState: g.state, groupType: CLASSIC }));
+          .filter((g) => types.size === 0 || types.has(g.type))
+          .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, groupState: g.state, groupType: g.type }));
       } catch (err) {
         response.errorCode = groupFailureCode(err);
       }

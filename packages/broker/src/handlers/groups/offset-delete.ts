@@ -4,12 +4,20 @@
 // other than "consumer" (no readable subscription) refuses with NON_EMPTY_GROUP. Unknown topic
 // or partition: UNKNOWN_TOPIC_OR_PARTITION. No such group: GROUP_ID_NOT_FOUND.
 import { ApiKey, defaultOffsetDeleteResponse, ErrorCode, subscriptionTopics } from '@floe/protocol';
-import { metadataFor, type Group } from '@floe/groups';
+import { isConsumerGroup, metadataFor, subscribedTopics, type AnyGroup } from '@floe/groups';
 import type { BrokerContext } from '../../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../../handler.ts';
 import { groupErrorCode, groupFailureCode } from './group-errors.ts';
 
-function consumerSubscriptions(g: Group): Set<string> | undefined {
+/** The topics a group's members subscribe to; undefined when its protocol carries no subscription. */
+function subscriptions(g: AnyGroup, requested: readonly string[]): Set<string> | undefined {
+  if (isConsumerGroup(g)) {
+    const topics = new Set(g.members.flatMap((m) => m.subscribedNames));
+    for (const m of g.members) {
+      for (const t of subscribedTopics(m, new Map(requested.map((name) => [name, { id: name, name, partitions: 0 }])))) topics.add(t.name);
+    }
+    return topics;
+  }
   if (g.protocolType !== 'consumer') return undefined;
   const topics = new Set<string>();
   for (const m of g.members) {
@@ -41,7 +49,7 @@ export function offsetDeleteHandler(ctx: BrokerContext): ApiHandler<typeof ApiKe
         }
       }
       try {
-        const r = await ctx.groups.deleteOffsets(request.groupId, known, consumerSubscriptions);
+        const r = await ctx.groups.deleteOffsets(request.groupId, known, (g) => subscriptions(g, request.topics.map((t) => t.name)));
         if (r.error !== null) {
           response.errorCode = groupErrorCode(r.error);
           return response;

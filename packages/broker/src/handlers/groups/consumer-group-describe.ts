@@ -1,0 +1,68 @@
+// ConsumerGroupDescribe (key 69), version 0: consumer-protocol (KIP-848) groups with their
+// epochs, assignor, members, each member's current and target assignment. A classic group, or
+// none by that id: GROUP_ID_NOT_FOUND, which is how Kafka's admin client knows to fall back to
+// DescribeGroups.
+import {
+  ApiKey,
+  defaultConsumerGroupDescribeResponse,
+  defaultConsumerGroupDescribeResponseDescribedGroup,
+  ErrorCode,
+  type ConsumerGroupDescribeResponseDescribedGroup,
+} from '@floe/protocol';
+import { consumerGroupState, isConsumerGroup, type Assignment } from '@floe/groups';
+import type { BrokerContext } from '../../broker-context.ts';
+import { defineHandler, type ApiHandler } from '../../handler.ts';
+import { groupFailureCode } from './group-errors.ts';
+
+/** READ (3), DELETE (6) and DESCRIBE (8): the ACL operations that apply to a group. */
+const GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
+const NOT_REQUESTED = -(2 ** 31);
+
+export function consumerGroupDescribeHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.ConsumerGroupDescribe> {
+  return defineHandler({
+    apiKey: ApiKey.ConsumerGroupDescribe,
+    minVersion: 0,
+    maxVersion: 0,
+    async handle(_rc, request) {
+      const ops = request.includeAuthorizedOperations ? GROUP_OPERATIONS : NOT_REQUESTED;
+      const names = new Map((await ctx.topics.all()).map((t) => [t.id, t.name]));
+      const parts = (a: Assignment) => ({
+        topicPartitions: Object.entries(a).map(([topicId, partitions]) => ({ topicId, topicName: names.get(topicId) ?? '', partitions })),
+      });
+      const response = defaultConsumerGroupDescribeResponse();
+      response.groups = await Promise.all(
+        request.groupIds.map(async (groupId): Promise<ConsumerGroupDescribeResponseDescribedGroup> => {
+          const out = { ...defaultConsumerGroupDescribeResponseDescribedGroup(), groupId, authorizedOperations: ops };
+          try {
+            const g = await ctx.groups.describe(groupId);
+            if (!g || !isConsumerGroup(g)) {
+              return { ...out, errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: `group "${groupId}" is not a consumer group` };
+            }
+            return {
+              ...out,
+              groupState: consumerGroupState(g),
+              groupEpoch: g.groupEpoch,
+              assignmentEpoch: g.assignmentEpoch,
+              assignorName: g.assignor,
+              members: g.members.map((m) => ({
+                memberId: m.memberId,
+                instanceId: m.instanceId,
+                rackId: m.rackId,
+                memberEpoch: m.epoch,
+                clientId: m.clientId,
+                clientHost: m.clientHost,
+                subscribedTopicNames: m.subscribedNames,
+                subscribedTopicRegex: m.subscribedRegex,
+                assignment: parts(m.assigned),
+                targetAssignment: parts(g.target[m.memberId] ?? {}),
+              })),
+            };
+          } catch (err) {
+            return { ...out, errorCode: groupFailureCode(err) };
+          }
+        }),
+      );
+      return response;
+    },
+  });
+}
