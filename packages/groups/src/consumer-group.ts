@@ -275,13 +275,15 @@ export function consumerHeartbeat(
       return failure('invalid-request', 'a joining member must send its rebalance timeout, its subscription and its owned partitions', req);
     }
     const memberId = req.memberId || randomUUID();
+    // A known id rejoins after being fenced: it starts over, once the checks below pass (a refused
+    // join must leave the group as it was, since the draft is written back even then).
     const sameId = g.members.find((x) => x.memberId === memberId);
-    if (sameId) g.members = g.members.filter((x) => x !== sameId); // rejoins after being fenced
-    const previous = req.instanceId === null ? undefined : g.members.find((x) => x.instanceId === req.instanceId);
+    const previous = req.instanceId === null ? undefined : g.members.find((x) => x !== sameId && x.instanceId === req.instanceId);
     if (previous && !previous.leftTemporarily) {
       return failure('unreleased-instance-id', `instance "${req.instanceId}" is still held by member ${previous.memberId}`, req);
     }
-    if (!previous && g.members.length >= settings.maxSize) return failure('group-max-size-reached', `group "${g.groupId}" is full`, req);
+    if (!previous && g.members.length - (sameId ? 1 : 0) >= settings.maxSize) return failure('group-max-size-reached', `group "${g.groupId}" is full`, req);
+    if (sameId) g.members = g.members.filter((x) => x !== sameId);
     m = {
       memberId,
       instanceId: req.instanceId,
@@ -292,7 +294,7 @@ export function consumerHeartbeat(
       previousEpoch: previous?.previousEpoch ?? 0,
       rebalanceMs: req.rebalanceTimeoutMs,
       subscribedNames: req.subscribedTopicNames ?? [],
-      subscribedRegex: req.subscribedTopicRegex,
+      subscribedRegex: req.subscribedTopicRegex === '' ? null : req.subscribedTopicRegex,
       serverAssignor: req.serverAssignor,
       assigned: previous?.assigned ?? {},
       revoking: previous?.revoking ?? {},
@@ -305,7 +307,8 @@ export function consumerHeartbeat(
       // The restarted static member takes over its predecessor's place and target: no rebalance
       // unless its subscription changed.
       const same =
-        JSON.stringify(previous.subscribedNames) === JSON.stringify(m.subscribedNames) && previous.subscribedRegex === m.subscribedRegex;
+        JSON.stringify([...previous.subscribedNames].sort()) === JSON.stringify([...m.subscribedNames].sort()) &&
+        previous.subscribedRegex === m.subscribedRegex;
       g.members = g.members.map((x) => (x === previous ? m! : x));
       if (g.target[previous.memberId]) {
         g.target[memberId] = g.target[previous.memberId]!;
@@ -336,8 +339,10 @@ export function consumerHeartbeat(
       m.subscribedNames = req.subscribedTopicNames;
       subscriptionChanged = true;
     }
-    if (req.subscribedTopicRegex !== null && req.subscribedTopicRegex !== m.subscribedRegex) {
-      m.subscribedRegex = req.subscribedTopicRegex === '' ? null : req.subscribedTopicRegex;
+    // An empty regex clears it: no change for a member without one (else every such heartbeat bumps the epoch).
+    const regex = req.subscribedTopicRegex === '' ? null : req.subscribedTopicRegex;
+    if (req.subscribedTopicRegex !== null && regex !== m.subscribedRegex) {
+      m.subscribedRegex = regex;
       subscriptionChanged = true;
     }
     if (req.serverAssignor !== null) m.serverAssignor = req.serverAssignor;

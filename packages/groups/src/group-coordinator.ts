@@ -131,7 +131,8 @@ export class GroupCoordinator {
 
   /**
    * A classic-protocol step: the group is created only when `create` says so; a consumer-protocol
-   * group answers `otherProtocol()` (undefined: treat an empty one as absent, converting it).
+   * group with members answers `otherProtocol()`, an empty one is treated as absent (a step that
+   * creates the group converts it, keeping its offsets).
    */
   private async mutate<R>(
     groupId: string,
@@ -141,8 +142,8 @@ export class GroupCoordinator {
   ): Promise<{ result: R; group: Group | undefined; version: number }> {
     const out = await this.mutateAny(groupId, (current, now) => {
       if (isConsumerGroup(current)) {
-        const answer = otherProtocol();
-        if (answer !== undefined || current.members.length > 0) return { result: answer ?? step(newGroup(groupId, now), now, false), write: undefined };
+        expireConsumers(current, this.consumerSettings, now);
+        if (current.members.length > 0) return { result: otherProtocol() ?? step(newGroup(groupId, now), now, false), write: undefined };
         current = undefined; // an empty consumer group becomes a classic one, keeping its offsets
       }
       const draft = current ?? newGroup(groupId, now);
