@@ -17,6 +17,7 @@ import {
   type KafkaListener,
   type Logger,
 } from '@floe/broker';
+import type { CoordinationStats } from '@floe/coordination';
 import { GroupCoordinator } from '@floe/groups';
 import { FloeLog, ProducerIdAllocator } from '@floe/log';
 import { ConfigError, type FloeConfig } from './config.ts';
@@ -29,6 +30,11 @@ export interface RunningBroker {
   nodeId: number;
   /** This node's lease and its view of the live nodes. */
   membership: Membership;
+  /**
+   * Calls and capacity units this node's coordination store has consumed since it opened (all of
+   * the node's users of the table: leases, the log, groups). Read-only; for benchmarks.
+   */
+  coordinationStats(): CoordinationStats;
   /**
    * Stops being listed by other nodes, stops accepting, lets requests in flight finish (up to
    * `drainMs`), leaves the cluster (deletes the lease), flushes, closes stores.
@@ -162,6 +168,7 @@ export async function startBroker(config: FloeConfig, logger: Logger = consoleLo
     port: listener.port,
     nodeId: membership.nodeId,
     membership,
+    coordinationStats: () => coordination.stats(),
     close(drainMs = 30_000) {
       closing ??= (async () => {
         for (const t of timers) clearInterval(t);

@@ -3,11 +3,14 @@
 //
 // A change made by this node is handed to the watch as it is written, so waiters on the node
 // that closes a barrier are answered at once, with no read. A barrier closed by another node
-// (members of one group behind a load balancer) is seen by the watch's own re-read of the group,
-// one strongly consistent read per `pollMs` per group per node, only while someone waits: never a
-// busy loop. The watch also runs the transitions that fall due by time alone (the rebalance
+// (members of one group behind a load balancer) is seen by the watch's own re-read of the group:
+// strongly consistent reads 25, 50, 100 ms apart, then one per `pollMs` per group per node, only
+// while someone waits: never a busy loop. The watch also runs the transitions that fall due by time alone (the rebalance
 // deadline, a member's session running out) through `tick`, which writes them like any change.
 import { nextTransitionAt, type Group } from './group-model.ts';
+
+/** The first re-read of a group after a wait begins; later ones double up to `pollMs`. */
+const FIRST_READ_MS = 25;
 
 export interface Waiter<R> {
   /** The answer for this state of the group, or undefined to keep waiting. */
@@ -102,8 +105,10 @@ export class BarrierWatch {
   private async run(groupId: string, w: Watch): Promise<void> {
     const { pollMs, now } = this.opts;
     // Re-reads are paced from the last read, not from the last local write, so a stream of
-    // local changes never starves the view of other nodes' writes.
-    let nextRead = now() + pollMs;
+    // local changes never starves the view of other nodes' writes. The first come soon (a barrier
+    // another node closes is usually closed within a few tens of ms) and back off to `pollMs`.
+    let interval = Math.min(pollMs, FIRST_READ_MS);
+    let nextRead = now() + interval;
     while (w.waiters.size > 0 && !this.closed) {
       const t = now();
       let until = nextRead;
@@ -132,7 +137,8 @@ export class BarrierWatch {
       try {
         if (w.last && at >= nextTransitionAt(w.last)) await this.opts.tick(groupId);
         else if (at >= nextRead) {
-          nextRead = at + pollMs;
+          interval = Math.min(pollMs, interval * 2);
+          nextRead = at + interval;
           const { group, version } = await this.opts.read(groupId);
           this.publish(groupId, group, version);
         }

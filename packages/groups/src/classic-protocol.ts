@@ -281,7 +281,8 @@ export function sync(g: Group | undefined, req: SyncRequest, now: number): SyncS
     case 'PreparingRebalance':
       return { kind: 'error', error: 'rebalance-in-progress' };
     case 'CompletingRebalance':
-      m.seenAt = now;
+      // The join barrier's close just set seenAt: a follower's sync writes nothing more.
+      if (needsRefresh(m, now)) m.seenAt = now;
       if (group.leader !== m.memberId) return { kind: 'wait', generation: group.generation };
       for (const a of req.assignments) {
         const target = findMember(group, a.memberId);

@@ -115,11 +115,14 @@ describe('BarrierWatch', () => {
 
   test('a transition due by time is run through tick', async () => {
     const ticks: number[] = [];
-    // tick writes what fell due and publishes it, as the coordinator's does.
+    const started = Date.now();
+    const preparing = groupAt(0, { state: 'PreparingRebalance', rebalanceDeadline: started + 40 });
+    // tick writes what fell due and publishes it, as the coordinator's does; the early re-reads
+    // (25 ms after the wait began) find the group unchanged.
     const watch: BarrierWatch = new BarrierWatch({
       pollMs: 60_000,
       now: Date.now,
-      read: () => Promise.reject(new Error('no read expected')),
+      read: async () => ({ group: preparing, version: 1 }),
       tick: async (groupId) => {
         ticks.push(Date.now());
         watch.publish(groupId, groupAt(1), 2);
@@ -128,8 +131,6 @@ describe('BarrierWatch', () => {
         throw err;
       },
     });
-    const started = Date.now();
-    const preparing = groupAt(0, { state: 'PreparingRebalance', rebalanceDeadline: started + 40 });
     const answers = Promise.all([watch.wait('g', preparing, 1, past(0)), watch.wait('g', preparing, 1, past(0))]);
     expect(await within(500, 'the tick answers both waiters', answers)).toEqual([1, 1]);
     // One tick for the one watch of the group, when the deadline fell due.
