@@ -15,15 +15,18 @@ const FIRST_READ_MS = 25;
 export interface Waiter<R> {
   /** The answer for this state of the group, or undefined to keep waiting. */
   check(g: Group | undefined): R | undefined;
-  /** Epoch ms after which the waiter gets `onTimeout()`. */
+  /** Epoch ms after which the waiter gets `onTimeout()` (also its answer when its request is aborted). */
   deadline: number;
   onTimeout(): R;
+  /** The answer when the watch closes (the node shuts down). */
+  onClose(): R;
 }
 
 interface Entry {
   check(g: Group | undefined): unknown;
   deadline: number;
   onTimeout(): unknown;
+  onClose(): unknown;
   resolve(value: unknown): void;
 }
 
@@ -73,7 +76,8 @@ export class BarrierWatch {
   wait<R>(groupId: string, current: Group | undefined, version: number, waiter: Waiter<R>, signal?: AbortSignal): Promise<R> {
     const first = waiter.check(current);
     if (first !== undefined) return Promise.resolve(first);
-    if (this.closed || signal?.aborted) return Promise.resolve(waiter.onTimeout());
+    if (this.closed) return Promise.resolve(waiter.onClose());
+    if (signal?.aborted) return Promise.resolve(waiter.onTimeout());
     let w = this.watches.get(groupId);
     const start = !w;
     if (!w) {
@@ -85,7 +89,13 @@ export class BarrierWatch {
     }
     const watch = w;
     const answer = new Promise<R>((resolve) => {
-      const entry: Entry = { check: waiter.check, deadline: waiter.deadline, onTimeout: waiter.onTimeout, resolve: resolve as (v: unknown) => void };
+      const entry: Entry = {
+        check: waiter.check,
+        deadline: waiter.deadline,
+        onTimeout: waiter.onTimeout,
+        onClose: waiter.onClose,
+        resolve: resolve as (v: unknown) => void,
+      };
       watch.waiters.add(entry);
       watch.wake?.();
       signal?.addEventListener(
@@ -150,11 +160,11 @@ export class BarrierWatch {
     this.watches.delete(groupId);
   }
 
-  /** Answers every waiter with its timeout answer and stops the watches. */
+  /** Answers every waiter with its close answer and stops the watches. */
   close(): void {
     this.closed = true;
     for (const w of this.watches.values()) {
-      for (const e of w.waiters) e.resolve(e.onTimeout());
+      for (const e of w.waiters) e.resolve(e.onClose());
       w.waiters.clear();
       w.wake?.();
     }

@@ -80,9 +80,9 @@ export function joinWaitResult(g: Group | undefined, memberId: string, generatio
   if (g.generation > generation) {
     if (g.state === 'CompletingRebalance' || g.state === 'Stable') return { kind: 'done', response: joinResponse(g, memberId) };
     // The barrier it joined closed and another opened before this waiter saw the group (it
-    // polls another node's writes): the answer of that generation is gone, so the member is
-    // told to rejoin, which Kafka's clients do at once.
-    return { kind: 'error', error: 'rebalance-in-progress' };
+    // polls another node's writes): the answer of that generation is gone. COORDINATOR_NOT_AVAILABLE
+    // makes every client look the coordinator up and rejoin with its member id, silently.
+    return { kind: 'error', error: 'coordinator-not-available' };
   }
   return undefined;
 }

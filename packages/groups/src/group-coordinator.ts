@@ -166,14 +166,18 @@ export class GroupCoordinator {
     const { memberId, generation } = result;
     const m = group && findMember(group, memberId);
     const rebalanceMs = Math.max(req.rebalanceMs, group?.rebalanceDeadline ? group.rebalanceDeadline - this.now() : 0);
-    return this.watch.wait(
+    return this.watch.wait<Exclude<JoinStep, { kind: 'wait' }>>(
       req.groupId,
       group,
       version,
       {
         check: (g) => joinWaitResult(g, memberId, generation) as Exclude<JoinStep, { kind: 'wait' }> | undefined,
         deadline: this.now() + Math.max(rebalanceMs, m?.rebalanceMs ?? 0) + WAIT_MARGIN_MS,
-        onTimeout: () => ({ kind: 'error', error: 'rebalance-in-progress', memberId }),
+        // Past the barrier's own deadline (a safety net): find the coordinator and rejoin, which
+        // every client does silently (librdkafka reports REBALANCE_IN_PROGRESS on a JoinGroup to
+        // the application).
+        onTimeout: () => ({ kind: 'error', error: 'coordinator-not-available', memberId }),
+        onClose: () => ({ kind: 'error', error: 'not-coordinator', memberId }),
       },
       signal,
     );
@@ -190,7 +194,7 @@ export class GroupCoordinator {
     if (result.kind !== 'wait') return result;
     const m = group && findMember(group, req.memberId);
     const patience = Math.max(m?.rebalanceMs ?? 0, Math.ceil((m?.sessionMs ?? 0) * 1.25));
-    return this.watch.wait(
+    return this.watch.wait<Exclude<SyncStep, { kind: 'wait' }>>(
       req.groupId,
       group,
       version,
@@ -198,6 +202,7 @@ export class GroupCoordinator {
         check: (g) => syncWaitResult(g, req.memberId, result.generation) as Exclude<SyncStep, { kind: 'wait' }> | undefined,
         deadline: this.now() + patience + WAIT_MARGIN_MS,
         onTimeout: () => ({ kind: 'error', error: 'rebalance-in-progress' }),
+        onClose: () => ({ kind: 'error', error: 'not-coordinator' }),
       },
       signal,
     );
@@ -378,7 +383,7 @@ export class GroupCoordinator {
     return result;
   }
 
-  /** Answers every waiting request (they retry elsewhere) and stops waiting. */
+  /** Answers every waiting request NOT_COORDINATOR (they find the coordinator again) and stops waiting. */
   close(): void {
     this.watch.close();
   }

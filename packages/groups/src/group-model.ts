@@ -94,7 +94,9 @@ export type GroupErrorKind =
   | 'group-subscribed-to-topic'
   /** A consumer-protocol member committing or fetching with an epoch that is not its current one. */
   | 'stale-member-epoch'
-  | 'coordinator-not-available';
+  | 'coordinator-not-available'
+  /** This node stopped coordinating (it is shutting down): find the coordinator again. */
+  | 'not-coordinator';
 
 export function newGroup(groupId: string, now: number): Group {
   return {

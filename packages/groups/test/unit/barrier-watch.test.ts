@@ -10,11 +10,12 @@ function groupAt(generation: number, over: Partial<Group> = {}): Group {
 }
 
 /** A waiter answered with the generation once the group has passed `generation`. */
-function past(generation: number, deadlineIn = 5_000): Waiter<number | 'timeout'> {
+function past(generation: number, deadlineIn = 5_000): Waiter<number | 'timeout' | 'closed'> {
   return {
     check: (g) => (g && g.generation > generation ? g.generation : undefined),
     deadline: Date.now() + deadlineIn,
     onTimeout: () => 'timeout',
+    onClose: () => 'closed',
   };
 }
 
@@ -85,6 +86,7 @@ describe('BarrierWatch', () => {
       },
       deadline: Date.now() + 5_000,
       onTimeout: () => 'timeout',
+      onClose: () => 'closed',
     });
     watch.publish('g', groupAt(9), 4);
     watch.publish('g', groupAt(7), 6);
@@ -155,8 +157,8 @@ describe('BarrierWatch', () => {
     const answers = Promise.all([watch.wait('g', groupAt(0), 1, past(0)), watch.wait('h', groupAt(0), 1, past(0))]);
     await sleep(5);
     watch.close();
-    expect(await within(200, 'close answers the waiters', answers)).toEqual(['timeout', 'timeout']);
-    expect(await within(200, 'a wait after close', watch.wait('g', groupAt(0), 1, past(0)))).toBe('timeout');
+    expect(await within(200, 'close answers the waiters', answers)).toEqual(['closed', 'closed']);
+    expect(await within(200, 'a wait after close', watch.wait('g', groupAt(0), 1, past(0)))).toBe('closed');
   });
 
   test('a failing read is reported and retried', async () => {

@@ -465,7 +465,7 @@ describe('JoinGroup: the join barrier', () => {
     sync(g, syncReq(ids.a!, 2), now);
     join(g, joinReq({ clientId: 'a', memberId: ids.a! }), NO_DELAY, now + 1); // the leader rejoins again
     expect(g.state).toBe('PreparingRebalance');
-    expect(joinWaitResult(g, ids.b!, 1)).toEqual({ kind: 'error', error: 'rebalance-in-progress' });
+    expect(joinWaitResult(g, ids.b!, 1)).toEqual({ kind: 'error', error: 'coordinator-not-available' });
     expect(joinWaitResult(undefined, ids.b!, 1)).toEqual({ kind: 'error', error: 'unknown-member-id' });
   });
 });

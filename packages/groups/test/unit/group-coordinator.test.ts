@@ -509,12 +509,12 @@ describe('GroupCoordinator', () => {
     expect(await c.list()).toEqual([]);
   });
 
-  test('close() answers waiting requests at once with REBALANCE_IN_PROGRESS', async () => {
+  test('close() answers waiting requests at once with NOT_COORDINATOR', async () => {
     const c = node({ settings: { initialRebalanceDelayMs: 5_000 } });
     const waiting = c.join(joinReq('g15', 'a', { requireKnownMemberId: false }));
     await sleep(30);
     c.close();
-    expect(await within(500, 'close answers the waiter', waiting)).toMatchObject({ kind: 'error', error: 'rebalance-in-progress' });
+    expect(await within(500, 'close answers the waiter', waiting)).toMatchObject({ kind: 'error', error: 'not-coordinator' });
   });
 
   test('an aborted JoinGroup is answered at once', async () => {
@@ -523,6 +523,6 @@ describe('GroupCoordinator', () => {
     const waiting = c.join(joinReq('g16', 'a', { requireKnownMemberId: false }), abort.signal);
     await sleep(30);
     abort.abort();
-    expect(await within(500, 'the abort answers the waiter', waiting)).toMatchObject({ kind: 'error', error: 'rebalance-in-progress' });
+    expect(await within(500, 'the abort answers the waiter', waiting)).toMatchObject({ kind: 'error', error: 'coordinator-not-available' });
   });
 });

@@ -12,7 +12,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -55,7 +57,8 @@ func usage() {
   delete-topic -topic T
   describe-configs -topic T
   produce -topic T [-compression none|gzip|snappy|lz4|zstd]   (stdin: one JSON {"key","value","partition","headers"} per line; values base64)
-  consume -topic T -count N [-timeout 30s] [-group G]`)
+  consume -topic T -count N [-timeout 30s] [-group G [-balancer range|roundrobin|sticky|cooperative-sticky]]
+          (with -group, -count 0 consumes until SIGTERM or SIGINT, then commits and leaves)`)
 	os.Exit(2)
 }
 
@@ -72,6 +75,7 @@ func main() {
 	count := fs.Int("count", 0, "records to consume")
 	timeout := fs.Duration("timeout", 30*time.Second, "overall timeout")
 	group := fs.String("group", "", "consumer group (empty: direct partition consumption)")
+	balancer := fs.String("balancer", "", "group balancer (empty: franz-go's default, cooperative-sticky)")
 	_ = fs.Parse(args)
 
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
@@ -130,7 +134,7 @@ func main() {
 	case "produce":
 		produce(ctx, *topic, *compression)
 	case "consume":
-		consume(ctx, *topic, *count, *group)
+		consume(ctx, *topic, *count, *group, *balancer)
 	default:
 		usage()
 	}
@@ -212,22 +216,47 @@ func produce(ctx context.Context, topic, compression string) {
 	}
 }
 
-func consume(ctx context.Context, topic string, count int, group string) {
+func consume(ctx context.Context, topic string, count int, group, balancer string) {
 	opts := []kgo.Opt{kgo.ConsumeTopics(topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart())}
 	if group != "" {
-		opts = append(opts, kgo.ConsumerGroup(group))
+		// Only records printed are committed (marks), every second and before partitions are
+		// revoked; rebalances wait until a poll's records are printed and marked.
+		opts = append(opts, kgo.ConsumerGroup(group), kgo.AutoCommitMarks(), kgo.AutoCommitInterval(time.Second), kgo.BlockRebalanceOnPoll())
+		balancers := map[string]kgo.GroupBalancer{
+			"range": kgo.RangeBalancer(), "roundrobin": kgo.RoundRobinBalancer(), "sticky": kgo.StickyBalancer(),
+			"cooperative-sticky": kgo.CooperativeStickyBalancer(),
+		}
+		if balancer != "" {
+			b, ok := balancers[balancer]
+			if !ok {
+				die(fmt.Errorf("unknown balancer %q", balancer))
+			}
+			opts = append(opts, kgo.Balancers(b))
+		}
+	}
+	// A group member with -count 0 consumes until it is told to stop.
+	untilStopped := group != "" && count == 0
+	polling := ctx
+	if untilStopped {
+		var stop context.CancelFunc
+		polling, stop = signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
+		defer stop()
 	}
 	cl := newClient(opts...)
 	defer cl.Close()
 	seen := 0
-	for seen < count {
-		fetches := cl.PollFetches(ctx)
+	for untilStopped || seen < count {
+		fetches := cl.PollFetches(polling)
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			die(fmt.Errorf("timed out after %d of %d records", seen, count))
 		}
+		if polling.Err() != nil {
+			cl.AllowRebalance() // even an interrupted poll blocks rebalances, leaving included
+			break               // signalled
+		}
 		fetches.EachError(func(t string, p int32, err error) { die(fmt.Errorf("%s[%d]: %w", t, p, err)) })
 		fetches.EachRecord(func(r *kgo.Record) {
-			if seen >= count {
+			if !untilStopped && seen >= count {
 				return
 			}
 			seen++
@@ -237,10 +266,12 @@ func consume(ctx context.Context, topic string, count int, group string) {
 			}
 			emit(wireRecord{Key: b64(r.Key), Value: b64(r.Value), Partition: r.Partition, Offset: r.Offset,
 				Timestamp: r.Timestamp.UnixMilli(), Headers: h})
+			cl.MarkCommitRecords(r)
 		})
+		cl.AllowRebalance()
 	}
 	if group != "" {
-		if err := cl.CommitUncommittedOffsets(ctx); err != nil {
+		if err := cl.CommitMarkedOffsets(ctx); err != nil {
 			die(err)
 		}
 	}

@@ -23,6 +23,7 @@ const BY_KIND: Readonly<Record<GroupErrorKind, number>> = {
   'group-subscribed-to-topic': ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC,
   'stale-member-epoch': ErrorCode.STALE_MEMBER_EPOCH,
   'coordinator-not-available': ErrorCode.COORDINATOR_NOT_AVAILABLE,
+  'not-coordinator': ErrorCode.NOT_COORDINATOR,
 };
 
 export function groupErrorCode(kind: GroupErrorKind | null): number {
