@@ -4,15 +4,12 @@
 // 2 s, a node leaving or dying drops out, data written through one node is read through another.
 // Load-balancer mode: three nodes behind a round-robin TCP proxy look like one broker.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LOAD_BALANCER_NODE_ID, type Logger } from '@floe/broker';
 import { loadTestEnv, RoundRobinProxy, runTool } from '@floe/testkit';
 import { startBroker, type RunningBroker } from '../../src/broker.ts';
 import { loadConfig } from '../../src/config.ts';
+import { clusterEnv as makeClusterEnv, useClusterEnvironment } from '../support/in-process-cluster.ts';
 
 const env = loadTestEnv();
 
@@ -80,35 +77,10 @@ function membershipLog(): Logger & { problems: string[] } {
 
 const figures: string[] = [];
 
-/** A cluster's shared storage, and its nodes' settings as FLOE_* variables. */
-function clusterEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const id = randomUUID().slice(0, 8);
-  return {
-    FLOE_OBJECT_STORE: `s3://floe-cluster-${id}`,
-    FLOE_S3_ENDPOINT: env.s3Endpoint,
-    FLOE_METADATA: `dynamodb://floe-cluster-${id}`,
-    FLOE_DYNAMODB_ENDPOINT: env.dynamodbEndpoint,
-    FLOE_KAFKA_LISTEN: '127.0.0.1:0',
-    ...extra,
-  };
-}
-
-const savedAws = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY, region: process.env.AWS_REGION };
-let dir: string;
-beforeAll(() => {
-  process.env.AWS_ACCESS_KEY_ID = env.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = env.secretAccessKey;
-  process.env.AWS_REGION = env.region;
-  dir = mkdtempSync(join(tmpdir(), 'floe-cluster-'));
-});
-afterAll(() => {
-  const restore = (k: string, v: string | undefined) => (v === undefined ? delete process.env[k] : (process.env[k] = v));
-  restore('AWS_ACCESS_KEY_ID', savedAws.id);
-  restore('AWS_SECRET_ACCESS_KEY', savedAws.secret);
-  restore('AWS_REGION', savedAws.region);
-  rmSync(dir, { recursive: true, force: true });
+const cluster = useClusterEnvironment('floe-cluster', () => {
   if (figures.length > 0) process.stderr.write(`cluster figures:\n${figures.map((f) => `  ${f}\n`).join('')}`);
 });
+const clusterEnv = (extra: Record<string, string> = {}) => makeClusterEnv('floe-cluster', extra);
 
 describe('per-node mode: three brokers on one bucket and one table', () => {
   const vars = clusterEnv();
@@ -118,7 +90,7 @@ describe('per-node mode: three brokers on one bucket and one table', () => {
   const start = async (extra: Record<string, string> = {}) => {
     const log = membershipLog();
     logs.push(log);
-    const b = await startBroker(loadConfig([], { ...vars, ...extra }, dir), log);
+    const b = await startBroker(loadConfig([], { ...vars, ...extra }, cluster.dir()), log);
     nodes.push(b);
     return b;
   };
@@ -220,7 +192,7 @@ describe('per-node mode: three brokers on one bucket and one table', () => {
   }, 30_000);
 
   it('an explicit node id held by a live node is refused with a clear message', async () => {
-    await expect(startBroker(loadConfig([], { ...vars, FLOE_NODE_ID: '2' }, dir), membershipLog())).rejects.toThrow(
+    await expect(startBroker(loadConfig([], { ...vars, FLOE_NODE_ID: '2' }, cluster.dir()), membershipLog())).rejects.toThrow(
       /FLOE_NODE_ID: node id 2 is held by a live node \(127\.0\.0\.1:\d+/,
     );
   });
@@ -239,7 +211,7 @@ describe('load-balancer mode: three brokers behind one address', () => {
     const port = await proxy.listen();
     lb = `127.0.0.1:${port}`;
     const vars = clusterEnv({ FLOE_LOAD_BALANCER: lb });
-    const start = async () => nodes.push(await startBroker(loadConfig([], vars, dir), membershipLog()));
+    const start = async () => nodes.push(await startBroker(loadConfig([], vars, cluster.dir()), membershipLog()));
     await start();
     await Promise.all([start(), start()]);
     proxy.backends = nodes.map((n) => n.port);

@@ -7,16 +7,16 @@
 // shows it Stable with every partition assigned), so no rebalance falls between a record being
 // consumed and its offset being committed: every record must be consumed exactly once.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AssignerProtocol, Kafka, logLevel, PartitionAssigners, type Admin, type Consumer, type GroupDescription, type PartitionAssigner } from 'kafkajs';
 import { LOAD_BALANCER_NODE_ID, type Logger } from '@floe/broker';
 import { loadTestEnv, RoundRobinProxy, runTool, type ToolResult } from '@floe/testkit';
 import { startBroker, type RunningBroker } from '../../src/broker.ts';
 import { loadConfig } from '../../src/config.ts';
+import { clusterEnv as makeClusterEnv, useClusterEnvironment } from '../support/in-process-cluster.ts';
 
 const env = loadTestEnv();
 
@@ -290,19 +290,7 @@ function problemLog(): Logger & { problems: string[] } {
   return { problems, debug: nothing, info: nothing, warn: keep, error: keep };
 }
 
-/** A cluster's shared storage (its own bucket and table), and its nodes' settings as FLOE_* variables. */
-function clusterEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const id = randomUUID().slice(0, 8);
-  return {
-    FLOE_OBJECT_STORE: `s3://floe-groups-${id}`,
-    FLOE_S3_ENDPOINT: env.s3Endpoint,
-    FLOE_METADATA: `dynamodb://floe-groups-${id}`,
-    FLOE_DYNAMODB_ENDPOINT: env.dynamodbEndpoint,
-    FLOE_KAFKA_LISTEN: '127.0.0.1:0',
-    FLOE_GROUP_INITIAL_REBALANCE_DELAY_MS: '500',
-    ...extra,
-  };
-}
+const clusterEnv = (extra: Record<string, string> = {}) => makeClusterEnv('floe-groups', { FLOE_GROUP_INITIAL_REBALANCE_DELAY_MS: '500', ...extra });
 
 /** Three nodes on one bucket and one table. */
 async function startCluster(vars: NodeJS.ProcessEnv, dir: string, nodes: RunningBroker[], logs: ReturnType<typeof problemLog>[]): Promise<void> {
@@ -316,20 +304,7 @@ async function startCluster(vars: NodeJS.ProcessEnv, dir: string, nodes: Running
 }
 
 const figures: string[] = [];
-const savedAws = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY, region: process.env.AWS_REGION };
-let dir: string;
-beforeAll(() => {
-  process.env.AWS_ACCESS_KEY_ID = env.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = env.secretAccessKey;
-  process.env.AWS_REGION = env.region;
-  dir = mkdtempSync(join(tmpdir(), 'floe-groups-'));
-});
-afterAll(() => {
-  const restore = (k: string, v: string | undefined) => (v === undefined ? delete process.env[k] : (process.env[k] = v));
-  restore('AWS_ACCESS_KEY_ID', savedAws.id);
-  restore('AWS_SECRET_ACCESS_KEY', savedAws.secret);
-  restore('AWS_REGION', savedAws.region);
-  rmSync(dir, { recursive: true, force: true });
+const cluster = useClusterEnvironment('floe-groups', () => {
   if (figures.length > 0) process.stderr.write(`consumer group figures:\n${figures.map((f) => `  ${f}\n`).join('')}`);
 });
 
@@ -341,7 +316,7 @@ describe('consumer groups of real clients on three nodes (per-node mode)', () =>
   let admin: Admin;
 
   beforeAll(async () => {
-    await startCluster(clusterEnv(), dir, nodes, logs);
+    await startCluster(clusterEnv(), cluster.dir(), nodes, logs);
     bootstrap = nodes.map((n) => `127.0.0.1:${n.port}`).join(',');
     kafka = new Kafka({ clientId: 'floe-groups-admin', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: 5 } });
     admin = kafka.admin();
@@ -580,7 +555,7 @@ describe('load-balancer mode: a confluent-kafka group of three behind one addres
   beforeAll(async () => {
     const port = await proxy.listen();
     lb = `127.0.0.1:${port}`;
-    await startCluster(clusterEnv({ FLOE_LOAD_BALANCER: lb }), dir, nodes, logs);
+    await startCluster(clusterEnv({ FLOE_LOAD_BALANCER: lb }), cluster.dir(), nodes, logs);
     proxy.backends = nodes.map((n) => n.port);
     // Which node each connection landed on (the proxy's own connection handler counts it just
     // before this one runs), and the JoinGroup requests (api key 11) sent over it.
