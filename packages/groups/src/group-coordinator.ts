@@ -313,8 +313,21 @@ export class GroupCoordinator {
   }
 
   /** Every committed offset of the group (none if there is no group). */
-  fetchOffsets(groupId: string): Promise<CommittedOffset[]> {
+  async fetchOffsets(groupId: string): Promise<CommittedOffset[]> {
     return this.table.readOffsets(groupId);
+  }
+
+  /**
+   * Whether a consumer-protocol member may fetch the group's offsets (OffsetFetch v9 names the
+   * member and its epoch): the same check as its commits. Classic groups and requests without a
+   * member are not checked.
+   */
+  async checkOffsetFetch(groupId: string, memberId: string, memberEpoch: number): Promise<GroupErrorKind | null> {
+    const stored = await this.table.read(groupId);
+    if (!isConsumerGroup(stored?.group)) return null;
+    const g = structuredClone(stored.group);
+    expireConsumers(g, this.consumerSettings, this.now());
+    return checkConsumerCommit(g, memberId, memberEpoch);
   }
 
   /**

@@ -855,6 +855,11 @@ describe('GroupCoordinator: consumer groups', () => {
     expect(await n1.commitOffsets('oc', { ...asA, memberId: 'stranger' }, [offset('t', 0, 12n)])).toBe('unknown-member-id');
     expect(await n1.commitOffsets('oc', { generation: -1, memberId: '', instanceId: null }, [offset('t', 0, 13n)])).toBe('unknown-member-id');
     expect(await n1.fetchOffsets('oc')).toEqual([offset('t', 0, 10n)]);
+    // OffsetFetch v9 names the member: the same check.
+    expect(await n1.checkOffsetFetch('oc', 'a', a.epoch)).toBeNull();
+    expect(await n1.checkOffsetFetch('oc', 'a', a.epoch + 1)).toBe('stale-member-epoch');
+    expect(await n2.checkOffsetFetch('oc', 'stranger', a.epoch)).toBe('unknown-member-id');
+    expect(await n2.checkOffsetFetch('no-such-group', 'a', 3)).toBeNull();
   });
 
   test('list() reports the consumer group’s state; deleteGroup refuses while members remain', async () => {

@@ -6,7 +6,9 @@
 //   same name (another topic id), are not answered: the consumer starts over as on a new topic.
 // - requireStable (v7+): nothing is ever pending (no transactional offset commits yet), so every
 //   answer is stable.
-// - v9's member id and epoch concern consumer-protocol groups; classic groups ignore them.
+// - v9 names the member and its epoch: a consumer-protocol (KIP-848) member must be current
+//   (STALE_MEMBER_EPOCH, UNKNOWN_MEMBER_ID for the group), as for its commits; classic groups
+//   and requests without a member (epoch -1) are not checked.
 import {
   ApiKey,
   defaultOffsetFetchResponse,
@@ -17,7 +19,7 @@ import {
 import type { CommittedOffset } from '@floe/groups';
 import type { BrokerContext } from '../../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../../handler.ts';
-import { groupFailureCode } from './group-errors.ts';
+import { groupErrorCode, groupFailureCode } from './group-errors.ts';
 
 type Wanted = { name: string; partitionIndexes: number[] }[] | null;
 
@@ -27,10 +29,18 @@ function noOffset(partitionIndex: number): OffsetFetchResponsePartitions {
 
 export function offsetFetchHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.OffsetFetch> {
   /** One group's answer: its topics, or an error code for the whole group. */
-  const fetchGroup = async (groupId: string, wanted: Wanted): Promise<{ errorCode: number; topics: OffsetFetchResponseTopics[] }> => {
+  const fetchGroup = async (
+    groupId: string,
+    wanted: Wanted,
+    member?: { memberId: string | null; memberEpoch: number },
+  ): Promise<{ errorCode: number; topics: OffsetFetchResponseTopics[] }> => {
     if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, topics: [] };
     let committed: CommittedOffset[];
     try {
+      if (member && member.memberId !== null && member.memberEpoch >= 0) {
+        const refused = await ctx.groups.checkOffsetFetch(groupId, member.memberId, member.memberEpoch);
+        if (refused !== null) return { errorCode: groupErrorCode(refused), topics: [] };
+      }
       committed = await ctx.groups.fetchOffsets(groupId);
     } catch (err) {
       return { errorCode: groupFailureCode(err), topics: [] };
@@ -79,7 +89,7 @@ export function offsetFetchHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey
       if (header.apiVersion >= 8) {
         response.groups = await Promise.all(
           request.groups.map(async (g) => {
-            const r = await fetchGroup(g.groupId, g.topics);
+            const r = await fetchGroup(g.groupId, g.topics, header.apiVersion >= 9 ? g : undefined);
             return { groupId: g.groupId, errorCode: r.errorCode, topics: r.topics };
           }),
         );
