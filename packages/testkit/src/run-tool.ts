@@ -4,6 +4,8 @@ export interface ToolResult {
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
+  /** stdout as the tool wrote it, for output that is not UTF-8 text (binary keys and values). */
+  stdoutBytes: Buffer;
   stderr: string;
   timedOut: boolean;
 }
@@ -54,11 +56,13 @@ export function runTool(
     child.on('error', (e) => (clearTimeout(timer), reject(e)));
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      const stdoutBytes = Buffer.concat(out);
       resolve({
         code,
         signal,
         timedOut,
-        stdout: Buffer.concat(out).toString('utf8'),
+        stdout: stdoutBytes.toString('utf8'),
+        stdoutBytes,
         stderr: Buffer.concat(err).toString('utf8'),
       });
     });
