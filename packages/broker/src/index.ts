@@ -35,6 +35,7 @@ export { fetchHandler } from './handlers/fetch.ts';
 export { listOffsetsHandler } from './handlers/list-offsets.ts';
 export { offsetForLeaderEpochHandler } from './handlers/offset-for-leader-epoch.ts';
 export { metadataHandler } from './handlers/metadata.ts';
+export { coordinatorNode } from './handlers/coordinator-node.ts';
 export { createTopicsHandler } from './handlers/create-topics.ts';
 export { deleteTopicsHandler } from './handlers/delete-topics.ts';
 export { kafkaErrorCode, kafkaErrorCodeOfKind } from './handlers/error-mapping.ts';

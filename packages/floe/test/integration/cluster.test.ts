@@ -2,6 +2,8 @@
 // `startBroker`, sharing one bucket and one table and configured as deployments configure them
 // (FLOE_* variables). Per-node mode: Metadata lists the live nodes, a new node is listed within
 // 2 s, a node leaving or dying drops out, data written through one node is read through another.
+// Kafka's VerifiableProducer writes 100,000 records over partitions led by all three nodes and a
+// group of two VerifiableConsumers reads every one back where the producer was told it landed.
 // Load-balancer mode: three nodes behind a round-robin TCP proxy look like one broker.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,6 +12,8 @@ import { loadTestEnv, RoundRobinProxy, runTool } from '@floe/testkit';
 import { startBroker, type RunningBroker } from '../../src/broker.ts';
 import { loadConfig } from '../../src/config.ts';
 import { clusterEnv as makeClusterEnv, useClusterEnvironment } from '../support/in-process-cluster.ts';
+import { checkGroupRun, committedUpTo, heldPartitions, lastSeq, rebalanceEventsAfter, until, VerifiableMember } from '../support/verifiable-consumer.ts';
+import { ackedPerPartition, checkReadBack, getOffsetShell, NO_READ_BACK_PROBLEMS, runVerifiableProducer, type ProducerRun } from '../support/verifiable-producer.ts';
 
 const env = loadTestEnv();
 
@@ -196,6 +200,56 @@ describe('per-node mode: three brokers on one bucket and one table', () => {
       /FLOE_NODE_ID: node id 2 is held by a live node \(127\.0\.0\.1:\d+/,
     );
   });
+
+  it('Kafka VerifiableProducer (acks=all, idempotent) writes 100,000 records to 12 partitions led by three nodes; a group of two VerifiableConsumers reads each back at its acknowledged offset, in order; GetOffsetShell agrees', async () => {
+    const [topic, group, partitions, n] = ['verifiable', 'verifiable-group', 12, 100_000];
+    const bootstrap = nodes.map(addr).join(',');
+    await createTopic(bootstrap, topic, partitions);
+    const leaders = (await kcatMetadata(bootstrap, topic)).topics[0]!.partitions.map((p) => p.leader);
+    expect(new Set(leaders).size).toBe(3);
+    // Each member bootstraps from a different node; the group forms before the producer starts,
+    // and the members consume while it writes.
+    const members = [0, 1].map((i) => new VerifiableMember({ bootstrap: addr(nodes[i]!), topic, group, name: `vc${i + 1}`, verbose: true }));
+    let produced: ProducerRun;
+    let rebalances: number;
+    let consumedMs: number;
+    try {
+      const full = Array.from({ length: partitions }, (_, i) => i).join();
+      await until(() => heldPartitions(members).join() === full && members.every((m) => m.owned().size > 0), 60_000, 'two members sharing the 12 partitions');
+      const formed = lastSeq(members);
+      const t0 = Date.now();
+      produced = await runVerifiableProducer({ bootstrap, topic, records: n, timeoutMs: 240_000 });
+      expect(produced.errors).toEqual([]);
+      expect(produced.summary).toMatchObject({ sent: n, acked: n });
+      expect(produced.acked).toHaveLength(n);
+      const ends = await getOffsetShell(bootstrap, topic);
+      expect(ends).toEqual(ackedPerPartition(produced.acked, partitions));
+      expect([...ends.values()].reduce((a, b) => a + b, 0)).toBe(n);
+      await until(() => committedUpTo(members, ends), 180_000, 'the group to consume and commit every record');
+      consumedMs = Date.now() - t0;
+      rebalances = rebalanceEventsAfter(members, formed);
+      await Promise.all(members.map((m) => m.stop()));
+    } finally {
+      for (const m of members) m.kill();
+    }
+    const records = members.flatMap((m) => m.records);
+    const readBack = checkReadBack(produced.acked, records);
+    expect(readBack.problems).toEqual(NO_READ_BACK_PROBLEMS);
+    expect(readBack.consumed).toBe(n);
+    const run = checkGroupRun(members);
+    expect(run.overlaps).toEqual([]);
+    expect(run.backwardCommits).toEqual([]);
+    expect(rebalances).toBe(0);
+    // Each partition was read by one member only.
+    const readers = new Map<number, Set<string>>();
+    for (const r of records) readers.set(r.partition, (readers.get(r.partition) ?? new Set()).add(r.member));
+    expect([...readers.values()].every((s) => s.size === 1)).toBe(true);
+    figures.push(
+      `VerifiableProducer: ${n} records (acks=all, idempotent) to ${partitions} partitions (leaders on nodes ${[...new Set(leaders)].sort().join(', ')}) in ${produced.ms} ms ` +
+        `(${Math.round(n / (produced.ms / 1000))}/s, the tool's own average ${Math.round(produced.summary!.avg_throughput)}/s); ` +
+        `two VerifiableConsumers (--verbose; ${members.map((m) => `${m.name} ${m.records.length} records`).join(', ')}) consumed and committed all of them ${consumedMs} ms after the producer started; ${rebalances} rebalances`,
+    );
+  }, 420_000);
 
   it('membership logged no problem on any node', () => {
     for (const l of logs) expect(l.problems).toEqual([]);

@@ -1,5 +1,7 @@
 // The floe broker, started as `floe start` starts it (embedded default in a temp directory),
-// driven by real Kafka clients: Kafka's own tools (Java), librdkafka (kcat), franz-go.
+// driven by real Kafka clients: Kafka's own tools (Java), librdkafka (kcat), franz-go, kafkajs.
+// Kafka's VerifiableProducer writes 100,000 records and Kafka's VerifiableConsumer reads every
+// one back where the producer was told it landed.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,8 +12,11 @@ import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
 import { javaTool, loadTestEnv, runTool } from '@floe/testkit';
 import { startBroker, type RunningBroker } from '../../src/broker.ts';
 import { loadConfig } from '../../src/config.ts';
+import { checkGroupRun, committedUpTo, heldPartitions, lastSeq, rebalanceEventsAfter, until, VerifiableMember } from '../support/verifiable-consumer.ts';
+import { ackedPerPartition, checkReadBack, getOffsetShell, NO_READ_BACK_PROBLEMS, runVerifiableProducer, type ProducerRun } from '../support/verifiable-producer.ts';
 
 const env = loadTestEnv();
+const figures: string[] = [];
 
 describe('floe on the embedded default, with real clients', () => {
   let dir: string;
@@ -31,6 +36,7 @@ describe('floe on the embedded default, with real clients', () => {
   afterAll(async () => {
     await broker.close(2_000);
     rmSync(dir, { recursive: true, force: true });
+    if (figures.length > 0) process.stderr.write(`real-client figures:\n${figures.map((f) => `  ${f}\n`).join('')}`);
   });
 
   const java = (mainClass: string, args: string[], timeoutMs = 60_000) => {
@@ -127,23 +133,45 @@ describe('floe on the embedded default, with real clients', () => {
     for (const p of [0, 1]) expect(got.filter((g) => g.partition === p).map((g) => g.offset)).toEqual(Array.from({ length: 20 }, (_, i) => i));
   });
 
-  it('the Java VerifiableProducer (acks=all, idempotent) writes 20,000 records that GetOffsetShell counts', async () => {
-    await java('org.apache.kafka.tools.TopicCommand', ['--bootstrap-server', bootstrap, '--create', '--topic', 'verifiable', '--partitions', '3']);
-    const produce = await java('org.apache.kafka.tools.VerifiableProducer', [
-      '--bootstrap-server', bootstrap, '--topic', 'verifiable', '--max-messages', '20000', '--acks', '-1',
-      '--throughput', '-1',
-    ], 120_000);
-    const events = produce.stdout
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as { name: string; sent?: number; acked?: number });
-    const done = events.find((e) => e.name === 'tool_data');
-    expect(done).toMatchObject({ sent: 20000, acked: 20000 });
-    expect(events.filter((e) => e.name === 'producer_send_error')).toEqual([]);
-    const offsets = await java('org.apache.kafka.tools.GetOffsetShell', ['--bootstrap-server', bootstrap, '--topic', 'verifiable']);
-    const total = offsets.stdout.trim().split('\n').map((l) => Number(l.split(':')[2])).reduce((a, b) => a + b, 0);
-    expect(total).toBe(20000);
-  });
+  it('the Java VerifiableProducer (acks=all, idempotent) writes 100,000 records to 12 partitions; a VerifiableConsumer reads each back at its acknowledged offset, in order; GetOffsetShell agrees', async () => {
+    const [topic, group, partitions, n] = ['verifiable', 'verifiable-group', 12, 100_000];
+    const created = await java('org.apache.kafka.tools.TopicCommand', ['--bootstrap-server', bootstrap, '--create', '--topic', topic, '--partitions', String(partitions)]);
+    expect(created.code).toBe(0);
+    // The consumer joins first and holds every partition, then consumes while the producer writes.
+    const member = new VerifiableMember({ bootstrap, topic, group, name: 'vc1', verbose: true });
+    let produced: ProducerRun;
+    let rebalances: number;
+    let consumedMs: number;
+    try {
+      await until(() => heldPartitions([member]).length === partitions, 60_000, `the consumer to hold ${partitions} partitions`);
+      const formed = lastSeq([member]);
+      const t0 = Date.now();
+      produced = await runVerifiableProducer({ bootstrap, topic, records: n, timeoutMs: 240_000 });
+      expect(produced.errors).toEqual([]);
+      expect(produced.summary).toMatchObject({ sent: n, acked: n });
+      expect(produced.acked).toHaveLength(n);
+      const ends = await getOffsetShell(bootstrap, topic);
+      expect(ends).toEqual(ackedPerPartition(produced.acked, partitions));
+      expect([...ends.values()].reduce((a, b) => a + b, 0)).toBe(n);
+      await until(() => committedUpTo([member], ends), 180_000, 'the consumer to consume and commit every record');
+      consumedMs = Date.now() - t0;
+      rebalances = rebalanceEventsAfter([member], formed);
+      await member.stop();
+    } finally {
+      member.kill();
+    }
+    const readBack = checkReadBack(produced.acked, member.records);
+    expect(readBack.problems).toEqual(NO_READ_BACK_PROBLEMS);
+    expect(readBack.consumed).toBe(n);
+    const run = checkGroupRun([member]);
+    expect(run.backwardCommits).toEqual([]);
+    expect(rebalances).toBe(0);
+    figures.push(
+      `VerifiableProducer: ${n} records (acks=all, idempotent) to ${partitions} partitions in ${produced.ms} ms ` +
+        `(${Math.round(n / (produced.ms / 1000))}/s, the tool's own average ${Math.round(produced.summary!.avg_throughput)}/s); ` +
+        `one VerifiableConsumer (--verbose) consumed and committed all of them ${consumedMs} ms after the producer started; ${rebalances} rebalances`,
+    );
+  }, 420_000);
 
   it('confluent-kafka produces with every compression type and reads everything back by assignment', async () => {
     const script = `

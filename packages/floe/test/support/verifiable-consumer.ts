@@ -1,6 +1,8 @@
 // Kafka's VerifiableConsumer as a group member under a test's control: it prints one JSON event
 // per line (partitions_assigned, partitions_revoked, records_consumed, offsets_committed, ...);
-// this keeps them, stamped with their arrival, for the checks of group behaviour.
+// this keeps them, stamped with their arrival, for the checks of group behaviour. With `verbose`
+// it also prints every record it consumes (record_data: partition, offset, key, value), kept apart
+// in `records`.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +27,16 @@ export interface ConsumerEvent {
   count?: number;
 }
 
+/** One record a member consumed (a record_data event of `--verbose`). */
+export interface ConsumedRecord {
+  seq: number;
+  member: string;
+  partition: number;
+  offset: number;
+  key: string | null;
+  value: string;
+}
+
 let seq = 0;
 
 export interface MemberOptions {
@@ -40,11 +52,15 @@ export interface MemberOptions {
   groupProtocol?: 'classic' | 'consumer';
   /** Extra consumer properties. */
   config?: Record<string, string>;
+  /** `--verbose`: every consumed record, in `records`. */
+  verbose?: boolean;
 }
 
 export class VerifiableMember {
   readonly name: string;
   readonly events: ConsumerEvent[] = [];
+  /** With `verbose`: every record consumed, in the order consumed. */
+  readonly records: ConsumedRecord[] = [];
   readonly child: ChildProcess;
   private stderr = '';
   private readonly exited: Promise<number | null>;
@@ -66,6 +82,7 @@ export class VerifiableMember {
     if (opts.sessionTimeoutMs) args.push('--session-timeout', String(opts.sessionTimeoutMs));
     if (opts.assignmentStrategy) args.push('--assignment-strategy', opts.assignmentStrategy);
     if (opts.groupProtocol) args.push('--group-protocol', opts.groupProtocol);
+    if (opts.verbose) args.push('--verbose');
     const { command, args: a } = javaTool(env.java, env.kafkaClasspath, 'org.apache.kafka.tools.VerifiableConsumer', args);
     this.child = spawn(command, a, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let pending = '';
@@ -77,8 +94,12 @@ export class VerifiableMember {
         pending = pending.slice(nl + 1);
         if (!line.startsWith('{')) continue;
         try {
-          const e = JSON.parse(line) as Omit<ConsumerEvent, 'seq' | 'at' | 'member'>;
-          this.events.push({ ...e, seq: seq++, at: Date.now(), member: this.name });
+          const e = JSON.parse(line) as Omit<ConsumerEvent, 'seq' | 'at' | 'member'> & Partial<ConsumedRecord>;
+          if (e.name === 'record_data') {
+            this.records.push({ seq: seq++, member: this.name, partition: e.partition!, offset: e.offset!, key: e.key ?? null, value: e.value! });
+          } else {
+            this.events.push({ ...e, seq: seq++, at: Date.now(), member: this.name });
+          }
         } catch {
           // not an event
         }
@@ -88,7 +109,8 @@ export class VerifiableMember {
       this.stderr += d.toString();
       if (this.stderr.length > 200_000) this.stderr = this.stderr.slice(-100_000);
     });
-    this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
+    // 'close', not 'exit': every line it printed has been read by then.
+    this.exited = new Promise((resolve) => this.child.on('close', (code) => resolve(code)));
   }
 
   /** The partitions this member holds now (from its assigned and revoked events). */
@@ -108,7 +130,9 @@ export class VerifiableMember {
   /** SIGTERM: the consumer closes (commits, leaves the group unless static) and prints shutdown_complete. */
   async stop(timeoutMs = 30_000): Promise<void> {
     this.child.kill('SIGTERM');
-    await Promise.race([this.exited, new Promise((r) => setTimeout(r, timeoutMs))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.exited, new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timer); // else it keeps jest waiting after the last test
     this.kill();
   }
 
@@ -183,4 +207,37 @@ export function checkGroupRun(members: readonly VerifiableMember[]): {
     }
   }
   return { overlaps, backwardCommits, consumed, committed };
+}
+
+/** Whether the members' successful commits reached `ends` on every partition (so they consumed everything below). */
+export function committedUpTo(members: readonly VerifiableMember[], ends: ReadonlyMap<number, number>): boolean {
+  const committed = new Map<number, number>();
+  for (const m of members) {
+    for (const e of m.events) {
+      if (e.name !== 'offsets_committed' || !e.success) continue;
+      for (const o of e.offsets ?? []) committed.set(o.partition, Math.max(committed.get(o.partition) ?? 0, o.offset));
+    }
+  }
+  for (const [p, end] of ends) if ((committed.get(p) ?? 0) < end) return false;
+  return true;
+}
+
+/** The partitions the members hold now, sorted (a partition held twice appears twice). */
+export function heldPartitions(members: readonly VerifiableMember[]): number[] {
+  return members.flatMap((m) => [...m.owned()]).sort((a, b) => a - b);
+}
+
+/** The last event's sequence number so far (for counting what came after). */
+export function lastSeq(members: readonly VerifiableMember[]): number {
+  return Math.max(-1, ...members.flatMap((m) => m.events.map((e) => e.seq)));
+}
+
+/** partitions_assigned and partitions_revoked events after `seq`: rebalances the members went through. */
+export function rebalanceEventsAfter(members: readonly VerifiableMember[], seq: number): number {
+  return members.reduce((n, m) => n + m.events.filter((e) => e.seq > seq && (e.name === 'partitions_assigned' || e.name === 'partitions_revoked')).length, 0);
+}
+
+/** Commits the members saw fail (offsets_committed with success false), with their errors. */
+export function failedCommits(members: readonly VerifiableMember[]): string[] {
+  return members.flatMap((m) => m.events.filter((e) => e.name === 'offsets_committed' && !e.success).map((e) => `${m.name}: ${e.error ?? 'failed'}`));
 }
