@@ -50,6 +50,8 @@ export interface RequestEvent {
   apiVersion: number;
   correlationId: number;
   clientId: string | null;
+  /** Size of the request frame (without its 4-byte length prefix). */
+  bytes: number;
   /**
    * dispatched: handed to its handler.
    * unsupported-version: ApiVersions of a version not served, answered with v0 (KIP-511).
@@ -122,6 +124,8 @@ export class Connection {
 
   private state: ConnectionState = 'open';
   private established = false;
+  /** Size of the frame being dispatched, for the request hook. */
+  private frameBytes = 0;
   /** Before the first valid request: raw bytes not yet cut into frames. */
   private head: Buffer[] = [];
   private headBytes = 0;
@@ -454,6 +458,7 @@ export class Connection {
   // ------------------------------------------------------------------------------------------
 
   private dispatch(frame: Buffer): void {
+    this.frameBytes = frame.length;
     let request: DecodedRequest;
     try {
       request = decodeRequest(frame);
@@ -617,6 +622,7 @@ export class Connection {
         apiVersion: r.apiVersion,
         correlationId: r.correlationId,
         clientId: r.clientId,
+        bytes: this.frameBytes,
         outcome,
       });
     } catch (e) {

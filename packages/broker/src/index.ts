@@ -40,3 +40,4 @@ export { createTopicsHandler } from './handlers/create-topics.ts';
 export { deleteTopicsHandler } from './handlers/delete-topics.ts';
 export { kafkaErrorCode, kafkaErrorCodeOfKind } from './handlers/error-mapping.ts';
 export { FIRST_AUTO_NODE_ID, LOAD_BALANCER_NODE_ID, Membership, MembershipError, leaseSortKey, parseLease, type LeaseItem, type MembershipOptions, type MembershipStore, type NodeLease } from './membership.ts';
+export { observeHandlers, type HandledRequest } from './observed-handlers.ts';

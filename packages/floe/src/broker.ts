@@ -6,8 +6,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   brokerHandlers,
   consoleLogger,
+  observeHandlers,
   createRegistry,
   LOAD_BALANCER_NODE_ID,
+  leaseSortKey,
   Membership,
   MembershipError,
   startKafkaListener,
@@ -19,6 +21,10 @@ import {
 } from '@floe/broker';
 import type { CoordinationStats } from '@floe/coordination';
 import { GroupCoordinator } from '@floe/groups';
+import { startHttpServer, type RunningHttpServer } from '@floe/http';
+import { FloeMetrics, instrumentCoordinationStore, instrumentObjectStore } from '@floe/metrics';
+import { apiByKey } from '@floe/protocol';
+import { consumerLag } from './consumer-lag.ts';
 import { FloeLog, ProducerIdAllocator } from '@floe/log';
 import { ConfigError, type FloeConfig } from './config.ts';
 import { openCoordinationStore, openObjectStore } from './stores.ts';
@@ -26,6 +32,10 @@ import { openCoordinationStore, openObjectStore } from './stores.ts';
 export interface RunningBroker {
   /** The Kafka listener's port (useful when configured with port 0). */
   port: number;
+  /** The HTTP listener's port (/healthz, /readyz, /metrics). */
+  httpPort: number;
+  /** This node's metrics (what /metrics serves). */
+  metrics: FloeMetrics;
   /** This node's id in the cluster (its lease); in load-balancer mode clients see LOAD_BALANCER_NODE_ID. */
   nodeId: number;
   /** This node's lease and its view of the live nodes. */
@@ -46,8 +56,10 @@ const RETENTION_EVERY_MS = 60_000;
 const MAINTENANCE_EVERY_MS = 5 * 60_000;
 
 export async function startBroker(config: FloeConfig, logger: Logger = consoleLogger()): Promise<RunningBroker> {
-  const objects = await openObjectStore(config);
-  const coordination = await openCoordinationStore(config);
+  // Every call to the two external services is counted and timed (docs/observability.md).
+  const metrics = new FloeMetrics();
+  const objects = instrumentObjectStore(await openObjectStore(config), metrics);
+  const coordination = instrumentCoordinationStore(await openCoordinationStore(config), metrics);
   const closeStores = async () => {
     await objects.close();
     await coordination.close();
@@ -77,7 +89,16 @@ export async function startBroker(config: FloeConfig, logger: Logger = consoleLo
   let log: FloeLog;
   try {
     // The log's node name only has to be unique among running processes: it names segment objects.
-    log = await FloeLog.open({ objects, coordination, node: `${membership.nodeId}-${randomBytes(4).toString('hex')}` });
+    log = await FloeLog.open({
+      objects,
+      coordination,
+      node: `${membership.nodeId}-${randomBytes(4).toString('hex')}`,
+      onFlush: (f) => {
+        metrics.flushSeconds.observe(f.durationMs / 1000);
+        metrics.flushBytes.observe(f.segmentBytes);
+        metrics.flushBatches.inc(f.batches);
+      },
+    });
   } catch (err) {
     await membership.stop();
     await closeStores();
@@ -121,14 +142,49 @@ export async function startBroker(config: FloeConfig, logger: Logger = consoleLo
     },
   };
   let listener: KafkaListener;
+  let http: RunningHttpServer;
   try {
+    const apiLabel = (apiKey: number) => apiByKey(apiKey)?.name ?? 'unknown';
+    const handlers = observeHandlers(brokerHandlers(ctx, logger), (r) =>
+      metrics.kafkaRequestSeconds.observe({ api: apiLabel(r.apiKey), outcome: r.outcome }, r.durationMs / 1000),
+    );
     listener = await startKafkaListener({
-      registry: createRegistry(brokerHandlers(ctx, logger)),
+      registry: createRegistry(handlers),
       host: config.kafkaListen.host,
       port: config.kafkaListen.port,
       logger,
+      onRequest: (e) => {
+        metrics.kafkaRequests.inc({ api: apiLabel(e.apiKey), outcome: e.outcome });
+        metrics.kafkaRequestBytes.inc({ api: apiLabel(e.apiKey) }, e.bytes);
+      },
     });
   } catch (err) {
+    await membership.stop();
+    await log.close();
+    await closeStores();
+    throw err;
+  }
+  metrics.provide({
+    connections: () => listener.connectionCount,
+    cache: () => {
+      const s = log.stats();
+      return { hits: s.cacheHits, misses: s.cacheMisses, bytes: s.cacheBytes };
+    },
+    consumerLag: () => consumerLag(groups, log, () => ctx.topics.all()),
+  });
+  try {
+    http = await startHttpServer({
+      host: config.httpListen.host,
+      port: config.httpListen.port,
+      readiness: {
+        // One round trip each: a HEAD of a key that need not exist, a read of this node's lease.
+        objectStore: async () => void (await objects.head('floe-readiness-probe')),
+        coordinationTable: async () => void (await coordination.get('nodes', leaseSortKey(membership.nodeId))),
+      },
+      metrics: () => metrics.scrape(),
+    });
+  } catch (err) {
+    await listener.close({ drainMs: 0 });
     await membership.stop();
     await log.close();
     await closeStores();
@@ -166,6 +222,8 @@ export async function startBroker(config: FloeConfig, logger: Logger = consoleLo
   let closing: Promise<void> | undefined;
   return {
     port: listener.port,
+    httpPort: http.port,
+    metrics,
     nodeId: membership.nodeId,
     membership,
     coordinationStats: () => coordination.stats(),
@@ -180,6 +238,7 @@ export async function startBroker(config: FloeConfig, logger: Logger = consoleLo
         // members rejoin through another node instead of holding up the drain.
         groups.close();
         await listener.close({ drainMs });
+        await http.close();
         await membership.stop();
         await log.close();
         await closeStores();

@@ -3,7 +3,7 @@ import type { ObjectStore } from '@floe/object-store';
 import { ByteCache } from './byte-cache.ts';
 import { loadOrCreateCluster, type ClusterInfo } from './cluster.ts';
 import { LogReader, type ReadResult } from './log-reader.ts';
-import { LogWriter, type FlushStats } from './log-writer.ts';
+import { LogWriter, type FlushReport, type FlushStats } from './log-writer.ts';
 import { shardOf, type PartitionRef } from './partition-ref.ts';
 import { ShardReplica } from './shard-replica.ts';
 import type { BatchOutcome, PendingBatch } from './shard-state.ts';
@@ -36,6 +36,8 @@ export interface FloeLogOptions {
   pollIntervalMs?: number;
   /** Runs after each segment upload, before its commits: a seam for fault-injection tests. */
   afterUpload?: (segmentKey: string) => Promise<void> | void;
+  /** Told of every flush once its commits are done (metrics). */
+  onFlush?: (flush: FlushReport) => void;
   /** The void window, used only when this node creates the cluster. Default 5 minutes. */
   voidWindowMs?: number;
   /** How long garbage collection keeps an object after it lost its references. Default 10 min. */
@@ -91,6 +93,7 @@ export class FloeLog {
       maxFlushBytes: opts.maxFlushBytes ?? 4 * 1024 * 1024,
       segmentPrefix: opts.segmentPrefix ?? 'segments/',
       ...(opts.afterUpload ? { afterUpload: opts.afterUpload } : {}),
+      ...(opts.onFlush ? { onFlush: opts.onFlush } : {}),
     });
     this.gc = new GarbageCollector(
       opts.objects,

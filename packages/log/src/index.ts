@@ -3,6 +3,7 @@ export { LogError, type LogErrorKind } from './errors.ts';
 export { partitionKey, shardOf, type PartitionRef } from './partition-ref.ts';
 export type { BatchOutcome, PendingBatch } from './shard-state.ts';
 export type { ReadBatch, ReadResult } from './log-reader.ts';
+export type { FlushReport } from './log-writer.ts';
 export { TopicStore, checkTopicName, MAX_PARTITIONS, type TopicInfo } from './topics.ts';
 export type { ClusterInfo } from './cluster.ts';
 export type { GcResult } from './garbage-collector.ts';

@@ -18,6 +18,16 @@ export interface WriterOptions {
   segmentPrefix: string;
   /** Runs after a segment is durable and before its commits (a seam for fault tests). */
   afterUpload?: (segmentKey: string) => Promise<void> | void;
+  /** Told of every flush once its commits are done (metrics). */
+  onFlush?: (flush: FlushReport) => void;
+}
+
+/** One flush: one segment object and its commits. */
+export interface FlushReport {
+  segmentBytes: number;
+  batches: number;
+  /** From the start of the upload to the last commit. */
+  durationMs: number;
 }
 
 export interface FlushStats {
@@ -161,6 +171,7 @@ export class LogWriter {
     });
     const all = Promise.all(commits).then(() => {
       this.stats.lastFlushMs = performance.now() - started;
+      this.opts.onFlush?.({ segmentBytes: segment.bytes.length, batches: take.length, durationMs: this.stats.lastFlushMs });
     });
     return { commits: all };
   }

@@ -17,6 +17,7 @@ export function clusterEnv(prefix: string, extra: Record<string, string> = {}): 
     FLOE_METADATA: `dynamodb://${prefix}-${id}`,
     FLOE_DYNAMODB_ENDPOINT: env.dynamodbEndpoint,
     FLOE_KAFKA_LISTEN: '127.0.0.1:0',
+    FLOE_HTTP_LISTEN: '127.0.0.1:0',
     ...extra,
   };
 }

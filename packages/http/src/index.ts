@@ -1,0 +1,1 @@
+export { buildHttpServer, startHttpServer, type HttpServerOptions, type ReadinessCheck, type RunningHttpServer } from './http-server.ts';
