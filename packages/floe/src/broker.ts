@@ -24,6 +24,7 @@ import { GroupCoordinator } from '@floe/groups';
 import { startHttpServer, type RunningHttpServer } from '@floe/http';
 import { FloeMetrics, instrumentCoordinationStore, instrumentObjectStore } from '@floe/metrics';
 import { apiByKey } from '@floe/protocol';
+import { adminService } from './admin-service.ts';
 import { consumerLag } from './consumer-lag.ts';
 import { FloeLog, ProducerIdAllocator } from '@floe/log';
 import { ConfigError, type FloeConfig } from './config.ts';
@@ -182,6 +183,7 @@ export async function startBroker(config: FloeConfig, logger: Logger = consoleLo
         coordinationTable: async () => void (await coordination.get('nodes', leaseSortKey(membership.nodeId))),
       },
       metrics: () => metrics.scrape(),
+      admin: adminService(ctx),
     });
   } catch (err) {
     await listener.close({ drainMs: 0 });

@@ -1,7 +1,9 @@
 // The HTTP door of a Floe node (fastify): liveness, readiness and Prometheus metrics
 // (docs/observability.md). It knows nothing of Floe's internals: the composition root hands it
 // the checks and the metrics to serve.
+import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { registerAdminRoutes, type AdminApi } from './admin-api.ts';
 
 /** One readiness check: resolves when the dependency answered, rejects (or times out) when not. */
 export type ReadinessCheck = () => Promise<void>;
@@ -14,6 +16,8 @@ export interface HttpServerOptions {
   readyTimeoutMs?: number;
   /** The Prometheus exposition served at /metrics. */
   metrics: () => Promise<{ contentType: string; body: string }>;
+  /** The JSON admin API under /api/v1 (described at /openapi.json); absent: not served. */
+  admin?: AdminApi;
 }
 
 export interface RunningHttpServer {
@@ -45,8 +49,13 @@ async function runCheck(check: ReadinessCheck, timeoutMs: number): Promise<Check
   }
 }
 
-export function buildHttpServer(opts: HttpServerOptions): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyInstance> {
+  // Unknown fields and wrong types in a body are refused (400), not dropped or coerced.
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, ajv: { customOptions: { removeAdditional: false, coerceTypes: false } } });
+  await app.register(swagger, {
+    openapi: { info: { title: 'Floe admin API', version: '1' } },
+    hideUntagged: false,
+  });
   const timeoutMs = opts.readyTimeoutMs ?? 2_000;
 
   // Liveness: the process answers. Nothing else is checked, so an orchestrator does not restart
@@ -66,12 +75,16 @@ export function buildHttpServer(opts: HttpServerOptions): FastifyInstance {
     return reply.type(contentType).send(body);
   });
 
+  if (opts.admin) registerAdminRoutes(app, opts.admin);
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not found', path: req.url }));
+  await app.ready();
   return app;
 }
 
 export async function startHttpServer(opts: HttpServerOptions): Promise<RunningHttpServer> {
-  const app = buildHttpServer(opts);
+  const app = await buildHttpServer(opts);
   await app.listen({ host: opts.host, port: opts.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;

@@ -1,5 +1,6 @@
 // The HTTP door of a node on MinIO + DynamoDB Local: /healthz, /readyz and /metrics, with the
-// metrics checked against what real clients did (kcat produces and consumes in a group).
+// metrics checked against what real clients did (kcat produces and consumes in a group), and the
+// JSON admin API agreeing with Kafka's tools.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { loadTestEnv, runTool } from '@floe/testkit';
 import { silentLogger } from '@floe/broker';
@@ -69,5 +70,39 @@ describe('the HTTP door of a node', () => {
     expect(total(text, 'floe_consumer_group_lag{group="observers",topic="observed",partition="0"}')).toBe(300);
     expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
     expect(text).toMatch(/^nodejs_eventloop_lag_seconds /m);
+  }, 90_000);
+
+  it('the admin API creates a topic Kafka clients then use, shows offsets and group lag, refuses bad input, deletes', async () => {
+    const post = (body: unknown) =>
+      fetch(`${http}/api/v1/topics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const created = await post({ name: 'via-http', partitions: 3, configs: { 'retention.ms': '3600000' } });
+    expect(created.status).toBe(201);
+    expect(await created.json()).toMatchObject({ name: 'via-http', partitions: 3 });
+    expect((await post({ name: 'via-http', partitions: 3 })).status).toBe(409);
+    const bad = await post({ name: 'via-http-2', configs: { 'no.such.config': '1' } });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ error: 'unknown topic config "no.such.config"' });
+    expect((await post({ name: 'bad name' })).status).toBe(400);
+
+    // kcat sees the topic and writes to it; the API shows the high watermark.
+    const md = await runTool(env.kcat, ['-b', bootstrap, '-L', '-t', 'via-http', '-J'], { timeoutMs: 30_000 });
+    expect((JSON.parse(md.stdout) as { topics: { partitions: unknown[] }[] }).topics[0]!.partitions).toHaveLength(3);
+    const produced = await runTool(env.kcat, ['-b', bootstrap, '-P', '-t', 'via-http', '-p', '1'], { timeoutMs: 30_000, input: 'a\nb\nc\n' });
+    expect(produced.code).toBe(0);
+    const topic = (await (await fetch(`${http}/api/v1/topics/via-http`)).json()) as { configs: Record<string, string>; partitionOffsets: { partition: number; highWatermark: number }[] };
+    expect(topic.configs).toEqual({ 'retention.ms': '3600000' });
+    expect(topic.partitionOffsets.map((p) => p.highWatermark)).toEqual([0, 3, 0]);
+    expect(((await (await fetch(`${http}/api/v1/topics`)).json()) as { name: string }[]).map((t) => t.name)).toContain('via-http');
+
+    // The group of the previous test: 200 of 500 committed.
+    const group = (await (await fetch(`${http}/api/v1/groups/observers`)).json()) as { state: string; offsets: unknown[] };
+    expect(group).toMatchObject({ state: 'Empty', offsets: [{ topic: 'observed', partition: 0, committedOffset: 200, highWatermark: 500, lag: 300 }] });
+    expect((await fetch(`${http}/api/v1/groups/nobody`)).status).toBe(404);
+    const cluster = (await (await fetch(`${http}/api/v1/cluster`)).json()) as { nodes: { port: number }[] };
+    expect(cluster.nodes.map((n) => n.port)).toEqual([node.port]);
+
+    expect((await fetch(`${http}/api/v1/topics/via-http`, { method: 'DELETE' })).status).toBe(204);
+    expect((await fetch(`${http}/api/v1/topics/via-http`)).status).toBe(404);
+    expect((await fetch(`${http}/api/v1/topics/via-http`, { method: 'DELETE' })).status).toBe(404);
   }, 90_000);
 });

@@ -5,7 +5,7 @@ const metrics = async () => ({ contentType: 'text/plain; version=0.0.4; charset=
 
 describe('the HTTP door', () => {
   test('/healthz answers while the process is up, whatever the dependencies', async () => {
-    const app = buildHttpServer({ host: '127.0.0.1', port: 0, readiness: { broken: () => Promise.reject(new Error('down')) }, metrics });
+    const app = await buildHttpServer({ host: '127.0.0.1', port: 0, readiness: { broken: () => Promise.reject(new Error('down')) }, metrics });
     const r = await app.inject({ method: 'GET', url: '/healthz' });
     expect(r.statusCode).toBe(200);
     expect(r.json()).toEqual({ status: 'ok' });
@@ -13,13 +13,13 @@ describe('the HTTP door', () => {
   });
 
   test('/readyz is 200 when every check answers, 503 naming the failing and the slow ones', async () => {
-    const ok = buildHttpServer({ host: '127.0.0.1', port: 0, readiness: { a: async () => {}, b: async () => {} }, metrics });
+    const ok = await buildHttpServer({ host: '127.0.0.1', port: 0, readiness: { a: async () => {}, b: async () => {} }, metrics });
     const good = await ok.inject({ method: 'GET', url: '/readyz' });
     expect(good.statusCode).toBe(200);
     expect(good.json()).toMatchObject({ status: 'ready', checks: { a: { ok: true }, b: { ok: true } } });
     await ok.close();
 
-    const bad = buildHttpServer({
+    const bad = await buildHttpServer({
       host: '127.0.0.1',
       port: 0,
       readyTimeoutMs: 50,
@@ -46,7 +46,7 @@ describe('the HTTP door', () => {
   });
 
   test('/metrics serves the exposition with its content type; unknown paths are 404 with a message', async () => {
-    const app = buildHttpServer({ host: '127.0.0.1', port: 0, readiness: {}, metrics });
+    const app = await buildHttpServer({ host: '127.0.0.1', port: 0, readiness: {}, metrics });
     const r = await app.inject({ method: 'GET', url: '/metrics' });
     expect(r.statusCode).toBe(200);
     expect(r.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');

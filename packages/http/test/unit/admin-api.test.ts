@@ -1,0 +1,100 @@
+// The admin routes' contract: schemas refuse bad input with 400 and a message before the node is
+// asked anything; the node's typed errors become 404, 409, 400 and 503.
+import { describe, expect, test } from '@jest/globals';
+import { AdminError, type AdminApi } from '../../src/admin-api.ts';
+import { buildHttpServer } from '../../src/http-server.ts';
+
+function fakeAdmin(calls: string[]): AdminApi {
+  return {
+    cluster: async () => ({ clusterId: 'c1', nodes: [{ nodeId: 1, host: '127.0.0.1', port: 9092, rack: null }] }),
+    listTopics: async () => [{ name: 't', id: 'id-t', partitions: 3 }],
+    describeTopic: async (name) =>
+      name === 't' ? { name: 't', id: 'id-t', partitions: 1, configs: { 'retention.ms': '1000' }, partitionOffsets: [{ partition: 0, logStartOffset: 0, highWatermark: 5 }] } : undefined,
+    createTopic: async (name, partitions, configs) => {
+      calls.push(`create ${name} ${partitions} ${JSON.stringify(configs)}`);
+      if (name === 'exists') throw new AdminError('conflict', 'topic "exists" already exists');
+      if (configs['bad.config']) throw new AdminError('invalid', 'unknown topic config "bad.config"');
+      if (name === 'down') throw new Error('table unreachable');
+      return { name, id: 'new-id', partitions: partitions ?? 1 };
+    },
+    deleteTopic: async (name) => {
+      calls.push(`delete ${name}`);
+      if (name !== 't') throw new AdminError('not-found', `no topic "${name}"`);
+    },
+    listGroups: async () => [{ groupId: 'g', type: 'classic', protocolType: 'consumer', state: 'Stable' }],
+    describeGroup: async () => undefined,
+  };
+}
+
+const metrics = async () => ({ contentType: 'text/plain', body: '' });
+
+describe('the admin API', () => {
+  test('reads: cluster, topics, a topic, groups; unknown ones are 404', async () => {
+    const app = await buildHttpServer({ host: '127.0.0.1', port: 0, readiness: {}, metrics, admin: fakeAdmin([]) });
+    expect((await app.inject({ url: '/api/v1/cluster' })).json()).toEqual({ clusterId: 'c1', nodes: [{ nodeId: 1, host: '127.0.0.1', port: 9092, rack: null }] });
+    expect((await app.inject({ url: '/api/v1/topics' })).json()).toEqual([{ name: 't', id: 'id-t', partitions: 3 }]);
+    const t = await app.inject({ url: '/api/v1/topics/t' });
+    expect(t.json()).toMatchObject({ name: 't', configs: { 'retention.ms': '1000' }, partitionOffsets: [{ partition: 0, highWatermark: 5 }] });
+    expect((await app.inject({ url: '/api/v1/topics/nope' })).statusCode).toBe(404);
+    expect((await app.inject({ url: '/api/v1/groups' })).json()).toEqual([{ groupId: 'g', type: 'classic', protocolType: 'consumer', state: 'Stable' }]);
+    const g = await app.inject({ url: '/api/v1/groups/none' });
+    expect(g.statusCode).toBe(404);
+    expect(g.json()).toEqual({ error: 'no group "none"' });
+    await app.close();
+  });
+
+  test('bad input is refused with 400 and a message, and the node is never asked', async () => {
+    const calls: string[] = [];
+    const app = await buildHttpServer({ host: '127.0.0.1', port: 0, readiness: {}, metrics, admin: fakeAdmin(calls) });
+    const post = (payload: unknown) => app.inject({ method: 'POST', url: '/api/v1/topics', payload: payload as object });
+    for (const [payload, message] of [
+      [{}, /name/],
+      [{ name: 'bad name!' }, /name/],
+      [{ name: 'x'.repeat(250) }, /name/],
+      [{ name: 't', partitions: 0 }, /partitions/],
+      [{ name: 't', partitions: 'three' }, /partitions/],
+      [{ name: 't', partitions: 1.5 }, /partitions/],
+      [{ name: 't', configs: { 'retention.ms': 5 } }, /configs/],
+      [{ name: 't', surprise: true }, /additional/],
+    ] as const) {
+      const r = await post(payload);
+      expect({ payload, status: r.statusCode }).toEqual({ payload, status: 400 });
+      expect(r.json().error).toMatch(message);
+    }
+    const notJson = await app.inject({ method: 'POST', url: '/api/v1/topics', headers: { 'content-type': 'application/json' }, payload: '{"name":' });
+    expect(notJson.statusCode).toBe(400);
+    expect((await app.inject({ method: 'DELETE', url: '/api/v1/topics/bad%20name' })).statusCode).toBe(400);
+    expect(calls).toEqual([]);
+    await app.close();
+  });
+
+  test("the node's errors: 201 created, 409 conflict, 400 invalid config, 503 unavailable, 204 and 404 on delete", async () => {
+    const calls: string[] = [];
+    const app = await buildHttpServer({ host: '127.0.0.1', port: 0, readiness: {}, metrics, admin: fakeAdmin(calls) });
+    const post = (payload: object) => app.inject({ method: 'POST', url: '/api/v1/topics', payload });
+    const created = await post({ name: 'fresh', partitions: 4, configs: { 'cleanup.policy': 'compact' } });
+    expect(created.statusCode).toBe(201);
+    expect(created.json()).toEqual({ name: 'fresh', id: 'new-id', partitions: 4 });
+    expect((await post({ name: 'exists' })).statusCode).toBe(409);
+    const invalid = await post({ name: 'x', configs: { 'bad.config': '1' } });
+    expect(invalid.statusCode).toBe(400);
+    expect(invalid.json()).toEqual({ error: 'unknown topic config "bad.config"' });
+    const down = await post({ name: 'down' });
+    expect(down.statusCode).toBe(503);
+    expect(down.json().error).toMatch(/table unreachable/);
+    expect((await app.inject({ method: 'DELETE', url: '/api/v1/topics/t' })).statusCode).toBe(204);
+    expect((await app.inject({ method: 'DELETE', url: '/api/v1/topics/other' })).statusCode).toBe(404);
+    await app.close();
+  });
+
+  test('/openapi.json describes every admin route', async () => {
+    const app = await buildHttpServer({ host: '127.0.0.1', port: 0, readiness: {}, metrics, admin: fakeAdmin([]) });
+    const doc = (await app.inject({ url: '/openapi.json' })).json() as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths).sort()).toEqual(
+      expect.arrayContaining(['/api/v1/cluster', '/api/v1/groups', '/api/v1/groups/{groupId}', '/api/v1/topics', '/api/v1/topics/{name}']),
+    );
+    expect(Object.keys(doc.paths['/api/v1/topics']!).sort()).toEqual(['get', 'post']);
+    await app.close();
+  });
+});
