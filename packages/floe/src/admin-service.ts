@@ -4,6 +4,7 @@ import { checkTopicConfigs, type BrokerContext } from '@floe/broker';
 import { consumerGroupState, isConsumerGroup } from '@floe/groups';
 import { AdminError, type AdminApi, type GroupDetail } from '@floe/http';
 import { checkTopicName, LogError, MAX_PARTITIONS } from '@floe/log';
+import { highWatermarks } from './consumer-lag.ts';
 
 function translate(err: unknown): never {
   if (err instanceof LogError) {
@@ -79,12 +80,13 @@ export function adminService(ctx: BrokerContext): AdminApi {
       if (!g) return undefined;
       const topics = new Map((await ctx.topics.all()).map((t) => [t.name, t]));
       const offsets: GroupDetail['offsets'] = [];
+      const hwm = highWatermarks(ctx.log);
       for (const o of await ctx.groups.fetchOffsets(groupId)) {
         const t = topics.get(o.topic);
         const live = t !== undefined && t.id === o.topicId && o.partition < t.partitions;
-        const hwm = live ? (await ctx.log.offsets({ topicId: t.id, partition: o.partition }, false)).highWatermark : null;
+        const end = live ? (await hwm({ topicId: t.id, partition: o.partition })).highWatermark : null;
         const committed = Number(o.offset);
-        offsets.push({ topic: o.topic, partition: o.partition, committedOffset: committed, highWatermark: hwm, lag: hwm === null ? null : Math.max(0, hwm - committed) });
+        offsets.push({ topic: o.topic, partition: o.partition, committedOffset: committed, highWatermark: end, lag: end === null ? null : Math.max(0, end - committed) });
       }
       const consumer = isConsumerGroup(g);
       return {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { consoleLogger } from '@floe/broker';
+import { ADMIN_USAGE, runAdminCommand } from './admin-cli.ts';
 import { startBroker } from './broker.ts';
 import { ConfigError, helpText, loadConfig } from './config.ts';
 
@@ -37,7 +38,10 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (command === 'start') return await start(rest);
-    console.error('usage: floe start [options]   (floe start --help)');
+    if (command === 'topic' || command === 'group') {
+      return await runAdminCommand(argv, { out: (l) => console.log(l), err: (l) => console.error(l), env: process.env });
+    }
+    console.error(`usage: floe start [options]   (floe start --help)\n${ADMIN_USAGE}`);
     return 2;
   } catch (err) {
     if (err instanceof ConfigError) {
