@@ -350,6 +350,7 @@ const vars: NodeJS.ProcessEnv = {
   FLOE_DYNAMODB_ENDPOINT: env.dynamodbEndpoint,
   FLOE_KAFKA_LISTEN: '127.0.0.1:0',
   FLOE_HTTP_LISTEN: '127.0.0.1:0',
+  FLOE_GRPC_LISTEN: '127.0.0.1:0',
   FLOE_GROUP_INITIAL_REBALANCE_DELAY_MS: '0',
 };
 const dir = mkdtempSync(join(tmpdir(), 'floe-bench-groups-'));

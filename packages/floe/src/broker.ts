@@ -21,6 +21,7 @@ import {
 } from '@floe/broker';
 import type { CoordinationStats } from '@floe/coordination';
 import { GroupCoordinator } from '@floe/groups';
+import { startGrpcServer, type RunningGrpcServer } from '@floe/grpc';
 import { startHttpServer, type RunningHttpServer } from '@floe/http';
 import { FloeMetrics, instrumentCoordinationStore, instrumentObjectStore } from '@floe/metrics';
 import { apiByKey } from '@floe/protocol';
@@ -33,8 +34,10 @@ import { openCoordinationStore, openObjectStore } from './stores.ts';
 export interface RunningBroker {
   /** The Kafka listener's port (useful when configured with port 0). */
   port: number;
-  /** The HTTP listener's port (/healthz, /readyz, /metrics). */
+  /** The HTTP listener's port (/healthz, /readyz, /metrics, /api/v1). */
   httpPort: number;
+  /** The gRPC listener's port (floe.v1.Records, health, reflection). */
+  grpcPort: number;
   /** This node's metrics (what /metrics serves). */
   metrics: FloeMetrics;
   /** This node's id in the cluster (its lease); in load-balancer mode clients see LOAD_BALANCER_NODE_ID. */
@@ -144,6 +147,7 @@ export async function startBroker(config: FloeConfig, logger: Logger = consoleLo
   };
   let listener: KafkaListener;
   let http: RunningHttpServer;
+  let grpc: RunningGrpcServer;
   try {
     const apiLabel = (apiKey: number) => apiByKey(apiKey)?.name ?? 'unknown';
     const handlers = observeHandlers(brokerHandlers(ctx, logger), (r) =>
@@ -192,6 +196,23 @@ export async function startBroker(config: FloeConfig, logger: Logger = consoleLo
     await closeStores();
     throw err;
   }
+  try {
+    grpc = await startGrpcServer({
+      log,
+      topics: log.topics,
+      host: config.grpcListen.host,
+      port: config.grpcListen.port,
+      logger,
+      maxMessageBytes: ctx.settings.maxMessageBytes,
+    });
+  } catch (err) {
+    await http.close();
+    await listener.close({ drainMs: 0 });
+    await membership.stop();
+    await log.close();
+    await closeStores();
+    throw err;
+  }
   // Listed from here on: other nodes see this one on their next heartbeat (at most one away).
   const boundPort = own === config.kafkaListen && config.kafkaListen.port === 0 ? listener.port : own.port;
   await membership.serve({ host: own.host, port: boundPort });
@@ -225,6 +246,7 @@ export async function startBroker(config: FloeConfig, logger: Logger = consoleLo
   return {
     port: listener.port,
     httpPort: http.port,
+    grpcPort: grpc.port,
     metrics,
     nodeId: membership.nodeId,
     membership,
@@ -239,7 +261,7 @@ export async function startBroker(config: FloeConfig, logger: Logger = consoleLo
         // Requests waiting on a group barrier are answered now (REBALANCE_IN_PROGRESS): their
         // members rejoin through another node instead of holding up the drain.
         groups.close();
-        await listener.close({ drainMs });
+        await Promise.all([listener.close({ drainMs }), grpc.close()]);
         await http.close();
         await membership.stop();
         await log.close();

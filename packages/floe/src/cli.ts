@@ -18,8 +18,8 @@ async function start(argv: string[]): Promise<number> {
     { objectStore: config.objectStore, metadata: config.metadata, autoCreateTopics: config.autoCreateTopics },
     `floe: Kafka listener on ${fmt({ host: config.kafkaListen.host, port: broker.port })}`,
   );
-  logger.info({}, `floe: HTTP listener on ${fmt({ host: config.httpListen.host, port: broker.httpPort })} (/healthz, /readyz, /metrics)`);
-  logger.info({}, 'floe: the gRPC listener is not part of this build yet');
+  logger.info({}, `floe: HTTP listener on ${fmt({ host: config.httpListen.host, port: broker.httpPort })} (/healthz, /readyz, /metrics, /api/v1)`);
+  logger.info({}, `floe: gRPC listener on ${fmt({ host: config.grpcListen.host, port: broker.grpcPort })} (floe.v1.Records)`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       logger.info({ signal }, 'floe: draining and stopping');

@@ -27,7 +27,9 @@ function java(main: string, args: string[], timeoutMs = 60_000): Promise<ToolRes
 }
 
 async function groupCommand(bootstrap: string, args: string[]): Promise<string> {
-  const r = await java('org.apache.kafka.tools.consumer.group.ConsumerGroupCommand', ['--bootstrap-server', bootstrap, ...args]);
+  // The tool's own 5 s timeout is short for a loaded CI machine right after a node was killed.
+  const timeout = args.includes('--describe') ? ['--timeout', '30000'] : [];
+  const r = await java('org.apache.kafka.tools.consumer.group.ConsumerGroupCommand', ['--bootstrap-server', bootstrap, ...args, ...timeout]);
   if (r.code !== 0) throw new Error(`ConsumerGroupCommand ${args.join(' ')} failed (${r.code}): ${r.stdout}\n${r.stderr}`);
   return r.stdout;
 }

@@ -661,7 +661,7 @@ describe('the embedded default: one node on local files', () => {
     dir = mkdtempSync(join(tmpdir(), 'floe-xc-embedded-'));
     const config = loadConfig(
       [],
-      { FLOE_OBJECT_STORE: pathToFileURL(join(dir, 'objects')).href, FLOE_METADATA: join(dir, 'metadata'), FLOE_KAFKA_LISTEN: '127.0.0.1:0', FLOE_HTTP_LISTEN: '127.0.0.1:0' },
+      { FLOE_OBJECT_STORE: pathToFileURL(join(dir, 'objects')).href, FLOE_METADATA: join(dir, 'metadata'), FLOE_KAFKA_LISTEN: '127.0.0.1:0', FLOE_HTTP_LISTEN: '127.0.0.1:0', FLOE_GRPC_LISTEN: '127.0.0.1:0' },
       dir,
     );
     broker = await startBroker(config, silentLogger);

@@ -77,7 +77,7 @@ describe('a node killed under load', () => {
 
     for (const name of ['vc1', 'vc2']) members.push(new VerifiableMember({ bootstrap: survivors, topic: 'killed', group, name, verbose: true }));
     await until(() => heldPartitions(members).join() === '0,1,2,3,4,5' && members.every((m) => m.owned().size > 0), 60_000, 'two members sharing the 6 partitions');
-    const state = await java('org.apache.kafka.tools.consumer.group.ConsumerGroupCommand', ['--bootstrap-server', survivors, '--describe', '--group', group, '--state'], 60_000);
+    const state = await java('org.apache.kafka.tools.consumer.group.ConsumerGroupCommand', ['--bootstrap-server', survivors, '--describe', '--group', group, '--state', '--timeout', '30000'], 60_000);
     expect(state.stdout).toMatch(new RegExp(`^${group}\\s+127\\.0\\.0\\.1:${victimPort}\\s+\\(${victimId}\\)\\s+\\S+\\s+Stable\\s+2\\s*$`, 'm')); // its coordinator
     const formed = lastSeq(members);
 
@@ -114,7 +114,7 @@ describe('a node killed under load', () => {
     const caughtUpMs = Date.now() - killedAt;
     const rebalances = rebalanceEventsAfter(members, formed);
     // The same group, now coordinated by a survivor: Stable, both members.
-    const after = await java('org.apache.kafka.tools.consumer.group.ConsumerGroupCommand', ['--bootstrap-server', survivors, '--describe', '--group', group, '--state'], 60_000);
+    const after = await java('org.apache.kafka.tools.consumer.group.ConsumerGroupCommand', ['--bootstrap-server', survivors, '--describe', '--group', group, '--state', '--timeout', '30000'], 60_000);
     expect(after.stdout).toMatch(new RegExp(`^${group}\\s+127\\.0\\.0\\.1:\\d+\\s+\\(\\d+\\)\\s+\\S+\\s+Stable\\s+2\\s*$`, 'm'));
     expect(after.stdout).not.toContain(`127.0.0.1:${victimPort}`);
     await Promise.all(members.map((m) => m.stop()));

@@ -26,7 +26,7 @@ describe('floe on the embedded default, with real clients', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'floe-e2e-'));
     const config = loadConfig(
-      ['--object-store', pathToFileURL(join(dir, 'objects')).href, '--metadata', join(dir, 'metadata'), '--kafka-listen', '127.0.0.1:0', '--http-listen', '127.0.0.1:0'],
+      ['--object-store', pathToFileURL(join(dir, 'objects')).href, '--metadata', join(dir, 'metadata'), '--kafka-listen', '127.0.0.1:0', '--http-listen', '127.0.0.1:0', '--grpc-listen', '127.0.0.1:0'],
       {},
       dir,
     );

@@ -18,6 +18,7 @@ export function clusterEnv(prefix: string, extra: Record<string, string> = {}): 
     FLOE_DYNAMODB_ENDPOINT: env.dynamodbEndpoint,
     FLOE_KAFKA_LISTEN: '127.0.0.1:0',
     FLOE_HTTP_LISTEN: '127.0.0.1:0',
+    FLOE_GRPC_LISTEN: '127.0.0.1:0',
     ...extra,
   };
 }
