@@ -2,6 +2,7 @@
 import { consoleLogger } from '@floe/broker';
 import { ADMIN_USAGE, runAdminCommand } from './admin-cli.ts';
 import { startBroker } from './broker.ts';
+import { DATA_USAGE, runDataCommand } from './data-cli.ts';
 import { ConfigError, helpText, loadConfig } from './config.ts';
 
 const fmt = (hp: { host: string; port: number }) => `${hp.host}:${hp.port}`;
@@ -41,7 +42,19 @@ async function main(argv: string[]): Promise<number> {
     if (command === 'topic' || command === 'group') {
       return await runAdminCommand(argv, { out: (l) => console.log(l), err: (l) => console.error(l), env: process.env });
     }
-    console.error(`usage: floe start [options]   (floe start --help)\n${ADMIN_USAGE}`);
+    if (command === 'produce' || command === 'consume') {
+      const interrupted = new AbortController();
+      process.once('SIGINT', () => interrupted.abort());
+      return await runDataCommand(command, rest, {
+        out: (l) => console.log(l),
+        err: (t) => process.stderr.write(t),
+        env: process.env,
+        stdin: process.stdin,
+        progress: process.stderr.isTTY === true,
+        signal: interrupted.signal,
+      });
+    }
+    console.error(`usage: floe start [options]   (floe start --help)\n${ADMIN_USAGE}\n${DATA_USAGE}`);
     return 2;
   } catch (err) {
     if (err instanceof ConfigError) {

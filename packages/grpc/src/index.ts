@@ -14,3 +14,4 @@ export { murmur2, partitionForKey } from './partitioner.ts';
 export { GrpcStatusError, statusOf } from './status.ts';
 export type { GrpcLogger } from './logger.ts';
 export { floe, grpc } from './protos.ts';
+export { callUnary, healthClient, recordsClient, type HealthClient, type RecordsClient } from './client.ts';

@@ -3,36 +3,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { credentials, makeGenericClientConstructor, type Client, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import type { ClientReadableStream, ServiceError } from '@grpc/grpc-js';
 import { EmbeddedCoordinationStore } from '@floe/coordination';
 import { FloeLog } from '@floe/log';
 import { FsObjectStore } from '@floe/object-store';
-import { floe, grpc, healthServiceDefinition, recordsServiceDefinition, startGrpcServer, type RunningGrpcServer } from '../../src/index.ts';
+import { recordsClient, type RecordsClient } from '../../src/client.ts';
+import { floe, startGrpcServer, type RunningGrpcServer } from '../../src/index.ts';
 
-export type RecordsClient = Client & {
-  produce(req: floe.v1.IProduceRequest, cb: (err: ServiceError | null, res?: floe.v1.ProduceResponse) => void): void;
-  produceStream(): import('@grpc/grpc-js').ClientDuplexStream<floe.v1.IProduceRequest, floe.v1.ProduceResponse>;
-  fetch(req: floe.v1.IFetchRequest, cb: (err: ServiceError | null, res?: floe.v1.FetchResponse) => void): void;
-  tail(req: floe.v1.ITailRequest): ClientReadableStream<floe.v1.TailResponse>;
-};
-export type HealthClient = Client & {
-  check(req: grpc.health.v1.IHealthCheckRequest, cb: (err: ServiceError | null, res?: grpc.health.v1.HealthCheckResponse) => void): void;
-};
-
-const RecordsCtor = makeGenericClientConstructor(recordsServiceDefinition, 'Records');
-const HealthCtor = makeGenericClientConstructor(healthServiceDefinition, 'Health');
-
-export function recordsClient(address: string): RecordsClient {
-  return new RecordsCtor(address, credentials.createInsecure(), { 'grpc.max_receive_message_length': 16 * 1024 * 1024 }) as unknown as RecordsClient;
-}
-export function healthClient(address: string): HealthClient {
-  return new HealthCtor(address, credentials.createInsecure()) as unknown as HealthClient;
-}
-
-/** Calls a unary method as a promise. */
-export function call<Req, Res>(fn: (req: Req, cb: (err: ServiceError | null, res?: Res) => void) => void, client: Client, req: Req): Promise<Res> {
-  return new Promise((resolve, reject) => fn.call(client, req, (err, res) => (err ? reject(err) : resolve(res!))));
-}
+export { healthClient, recordsClient, type HealthClient, type RecordsClient } from '../../src/client.ts';
+export { callUnary as call } from '../../src/client.ts';
 
 export interface GrpcFixture {
   log: FloeLog;

@@ -1,0 +1,72 @@
+// `floe produce` and `floe consume` against a gRPC door on the embedded default.
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { EmbeddedCoordinationStore } from '@floe/coordination';
+import { startGrpcServer, type RunningGrpcServer } from '@floe/grpc';
+import { FloeLog } from '@floe/log';
+import { FsObjectStore } from '@floe/object-store';
+import { runDataCommand } from '../../src/data-cli.ts';
+
+let dir: string;
+let log: FloeLog;
+let objects: FsObjectStore;
+let coordination: EmbeddedCoordinationStore;
+let server: RunningGrpcServer;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'floe-data-cli-'));
+  objects = await FsObjectStore.open(join(dir, 'objects'));
+  coordination = await EmbeddedCoordinationStore.open(join(dir, 'metadata'));
+  log = await FloeLog.open({ objects, coordination, node: 'test', lingerMs: 2, pollIntervalMs: 20 });
+  await log.topics.create('lines', 1, {});
+  server = await startGrpcServer({ log, topics: log.topics, host: '127.0.0.1', port: 0 });
+});
+afterAll(async () => {
+  await server.close();
+  await log.close();
+  await objects.close();
+  await coordination.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function floe(command: 'produce' | 'consume', argv: string[], stdin = ''): Promise<{ code: number; out: string[]; err: string }> {
+  const out: string[] = [];
+  let err = '';
+  const code = await runDataCommand(command, argv, {
+    out: (l) => out.push(l),
+    err: (t) => (err += t),
+    env: { FLOE_GRPC_ADDRESS: `127.0.0.1:${server.port}` },
+    stdin: Readable.from([stdin]),
+    progress: false,
+  });
+  return { code, out, err };
+}
+
+describe('floe produce and floe consume', () => {
+  test('lines from stdin become records (keys split off), read back in order as values or JSON', async () => {
+    const input = Array.from({ length: 1200 }, (_, i) => `key${i}|value ${i}`).join('\n') + '\n';
+    expect(await floe('produce', ['lines', '--key-separator', '|'], input)).toEqual({ code: 0, out: ['produced 1200 records to lines (partition:records 0:1200)'], err: '' });
+    const values = await floe('consume', ['lines', '--count', '3']);
+    expect(values).toEqual({ code: 0, out: ['value 0', 'value 1', 'value 2'], err: '' });
+    const json = await floe('consume', ['lines', '--from', '1199', '--count', '1', '--format', 'json']);
+    expect(JSON.parse(json.out[0]!)).toMatchObject({ offset: 1199, key: 'key1199', value: 'value 1199', headers: {} });
+  });
+
+  test('a file is read whole; an unknown topic or partition is exit 1 with the node message; bad usage is exit 2', async () => {
+    const file = join(dir, 'input.txt');
+    writeFileSync(file, 'a\nb\nc\n');
+    expect((await floe('produce', ['lines', '--file', file])).out).toEqual(['produced 3 records to lines (partition:records 0:3)']);
+    const missing = await floe('produce', ['nope'], 'x\n');
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/nope/);
+    const badPartition = await floe('consume', ['lines', '--partition', '7', '--count', '1']);
+    expect(badPartition.code).toBe(1);
+    for (const argv of [[], ['a', 'b'], ['lines', '--count', 'x'], ['lines', '--from', 'yesterday'], ['lines', '--format', 'xml'], ['lines', '--bogus']]) {
+      expect((await floe('consume', argv)).code).toBe(2);
+    }
+    expect((await floe('produce', ['lines', '--file', join(dir, 'absent.txt')])).code).toBe(2);
+  });
+});
