@@ -2,8 +2,9 @@
 // group coordinator: the same checks and errors as the Kafka admin APIs.
 import { checkTopicConfigs, type BrokerContext } from '@floe/broker';
 import { consumerGroupState, isConsumerGroup } from '@floe/groups';
-import { AdminError, type AdminApi, type GroupDetail } from '@floe/http';
-import { checkTopicName, LogError, MAX_PARTITIONS } from '@floe/log';
+import { AdminError, type AdminApi, type GroupDetail, type StoredRecord } from '@floe/http';
+import { checkTopicName, LogError, MAX_PARTITIONS, type ReadBatch } from '@floe/log';
+import { decodeBatch } from '@floe/protocol';
 import { highWatermarks } from './consumer-lag.ts';
 
 function translate(err: unknown): never {
@@ -14,6 +15,25 @@ function translate(err: unknown): never {
     throw new AdminError('invalid', err.message, { cause: err });
   }
   throw err;
+}
+
+/** Bytes one read of the log asks for; a records request makes at most READ_ROUNDS of them. */
+const READ_BYTES = 1024 * 1024;
+const READ_ROUNDS = 4;
+
+/** The records of a stored batch at or after `from`, with their offsets from the log's index. */
+function recordsOf(b: ReadBatch, from: number, out: StoredRecord[], limit: number): void {
+  // The stored bytes carry the producer's base offset: the log's is the real one. Their CRC was
+  // checked on produce.
+  const decoded = decodeBatch(b.bytes, { validateCrc: false });
+  if (decoded.header.isControl) return;
+  for (const r of decoded.records) {
+    const offset = b.baseOffset + r.offsetDelta;
+    if (offset < from) continue;
+    if (out.length >= limit) return;
+    // decodeBatch already gives LogAppendTime batches' records the batch's timestamp.
+    out.push({ offset, timestamp: Number(r.timestamp), key: r.key, value: r.value, headers: r.headers });
+  }
 }
 
 export function adminService(ctx: BrokerContext): AdminApi {
@@ -97,6 +117,45 @@ export function adminService(ctx: BrokerContext): AdminApi {
         members: g.members.map((m) => ({ memberId: m.memberId, instanceId: m.instanceId, clientId: m.clientId, clientHost: m.clientHost })),
         offsets,
       };
+    },
+
+    async readRecords(name, partition, from, limit) {
+      const t = await ctx.log.topics.get(name);
+      if (!t) return undefined;
+      if (partition >= t.partitions) throw new AdminError('not-found', `topic "${name}" has no partition ${partition} (it has ${t.partitions})`);
+      const ref = { topicId: t.id, partition };
+      const { logStartOffset, highWatermark } = await ctx.log.offsets(ref);
+      const offset = from ?? logStartOffset;
+      // Outside the log: no records, and the nearest offset that can be read.
+      if (offset < logStartOffset || offset > highWatermark) {
+        return { logStartOffset, highWatermark, nextOffset: Math.min(Math.max(offset, logStartOffset), highWatermark), records: [] };
+      }
+      const records: StoredRecord[] = [];
+      let next = offset;
+      let end = highWatermark;
+      let start = logStartOffset;
+      for (let round = 0; round < READ_ROUNDS && records.length < limit && next < end; round++) {
+        let r;
+        try {
+          r = await ctx.log.read(ref, next, READ_BYTES);
+        } catch (err) {
+          // Retention moved the log start past `next` between the two reads: answer what we have.
+          if (err instanceof LogError && err.kind === 'offset-out-of-range') break;
+          translate(err);
+        }
+        end = r.highWatermark;
+        start = r.logStartOffset;
+        if (r.batches.length === 0) break;
+        for (const b of r.batches) {
+          recordsOf(b, next, records, limit);
+          if (records.length >= limit) {
+            next = records[records.length - 1]!.offset + 1;
+            break;
+          }
+          next = b.endOffset;
+        }
+      }
+      return { logStartOffset: start, highWatermark: end, nextOffset: next, records };
     },
   };
 }

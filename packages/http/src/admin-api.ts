@@ -2,6 +2,7 @@
 // schemas (validated by fastify: a body or parameter that does not fit gets 400 with a message;
 // unknown fields are refused, not dropped). The composition root implements AdminApi over the
 // storage core and the group coordinator.
+import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance } from 'fastify';
 
 export interface NodeView {
@@ -40,6 +41,32 @@ export interface GroupDetail extends GroupView {
   offsets: { topic: string; partition: number; committedOffset: number; highWatermark: number | null; lag: number | null }[];
 }
 
+/** One record as stored: its bytes as they are (the route renders them as text or base64). */
+export interface StoredRecord {
+  offset: number;
+  /** Milliseconds since the epoch (the batch's for LogAppendTime topics). */
+  timestamp: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: { key: string; value: Buffer | null }[];
+}
+
+/**
+ * Records of one partition from an offset. An offset outside [logStartOffset, highWatermark]
+ * gives no records, not an error: `nextOffset` is then the nearest offset that can be read.
+ */
+export interface RecordsPage {
+  logStartOffset: number;
+  highWatermark: number;
+  /** Where to read next: after the last record answered. */
+  nextOffset: number;
+  records: StoredRecord[];
+}
+
+/** Most records one records request answers. */
+export const MAX_RECORDS_LIMIT = 500;
+export const DEFAULT_RECORDS_LIMIT = 50;
+
 export type AdminErrorKind = 'invalid' | 'conflict' | 'not-found' | 'unavailable';
 
 export class AdminError extends Error {
@@ -59,6 +86,8 @@ export interface AdminApi {
   deleteTopic(name: string): Promise<void>;
   listGroups(): Promise<GroupView[]>;
   describeGroup(groupId: string): Promise<GroupDetail | undefined>;
+  /** Up to `limit` records of a partition from `offset`; undefined when the topic does not exist. */
+  readRecords(topic: string, partition: number, offset: number | undefined, limit: number): Promise<RecordsPage | undefined>;
 }
 
 const STATUS: Record<AdminErrorKind, number> = { invalid: 400, conflict: 409, 'not-found': 404, unavailable: 503 };
@@ -70,6 +99,41 @@ const topicSummary = {
 } as const;
 const error = { type: 'object', required: ['error'], properties: { error: { type: 'string' } } } as const;
 const topicName = { type: 'string', minLength: 1, maxLength: 249, pattern: '^[a-zA-Z0-9._-]+$' } as const;
+
+/** Bytes as JSON: UTF-8 text when they are valid UTF-8, else base64 (and the encoding says so). */
+function rendered(bytes: Buffer | null): { text: string | null; encoding: 'utf8' | 'base64' } {
+  if (bytes === null) return { text: null, encoding: 'utf8' };
+  return isUtf8(bytes) ? { text: bytes.toString('utf8'), encoding: 'utf8' } : { text: bytes.toString('base64'), encoding: 'base64' };
+}
+
+function recordJson(r: StoredRecord) {
+  const key = rendered(r.key);
+  const value = rendered(r.value);
+  return {
+    offset: r.offset,
+    timestamp: r.timestamp,
+    key: key.text,
+    keyEncoding: key.encoding,
+    value: value.text,
+    valueEncoding: value.encoding,
+    headers: r.headers.map((h) => {
+      const v = rendered(h.value);
+      return { key: h.key, value: v.text, valueEncoding: v.encoding };
+    }),
+  };
+}
+
+const encoding = { type: 'string', enum: ['utf8', 'base64'] } as const;
+const nullableText = { type: ['string', 'null'] } as const;
+// Path and query values arrive as text and are not coerced (coerceTypes is off), so numbers are
+// checked as digit strings: no sign, no leading zero, no fraction.
+const partitionParam = { type: 'string', pattern: '^(0|[1-9][0-9]{0,4})$', description: 'partition number' } as const;
+const offsetQuery = { type: 'string', pattern: '^(0|[1-9][0-9]{0,15})$', description: 'first offset wanted (default: the log start offset)' } as const;
+const limitQuery = {
+  type: 'string',
+  pattern: '^([1-9]|[1-9][0-9]|[1-4][0-9][0-9]|500)$',
+  description: `most records answered, 1-${MAX_RECORDS_LIMIT} (default ${DEFAULT_RECORDS_LIMIT})`,
+} as const;
 
 export function registerAdminRoutes(app: FastifyInstance, admin: AdminApi): void {
   app.setErrorHandler((err, _req, reply) => {
@@ -232,6 +296,56 @@ export function registerAdminRoutes(app: FastifyInstance, admin: AdminApi): void
       const group = await admin.describeGroup(req.params.groupId);
       if (!group) return reply.code(404).send({ error: `no group "${req.params.groupId}"` });
       return group;
+    },
+  });
+  app.get<{ Params: { name: string; partition: string }; Querystring: { offset?: string; limit?: string } }>('/api/v1/topics/:name/partitions/:partition/records', {
+    schema: {
+      summary: 'Records of a partition from an offset: keys, values and header values as UTF-8 text, or base64 when not valid UTF-8. An offset outside [logStartOffset, highWatermark] answers no records, with nextOffset the nearest readable one',
+      params: { type: 'object', required: ['name', 'partition'], properties: { name: topicName, partition: partitionParam } },
+      querystring: { type: 'object', additionalProperties: false, properties: { offset: offsetQuery, limit: limitQuery } },
+      response: {
+        200: {
+          type: 'object',
+          required: ['topic', 'partition', 'logStartOffset', 'highWatermark', 'nextOffset', 'records'],
+          properties: {
+            topic: { type: 'string' },
+            partition: { type: 'integer' },
+            logStartOffset: { type: 'integer' },
+            highWatermark: { type: 'integer' },
+            nextOffset: { type: 'integer' },
+            records: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: {
+                  offset: { type: 'integer' },
+                  timestamp: { type: 'integer' },
+                  key: nullableText,
+                  keyEncoding: encoding,
+                  value: nullableText,
+                  valueEncoding: encoding,
+                  headers: {
+                    type: 'array',
+                    items: { type: 'object', properties: { key: { type: 'string' }, value: nullableText, valueEncoding: encoding } },
+                  },
+                },
+              },
+            },
+          },
+        },
+        400: error,
+        404: error,
+      },
+    },
+    handler: async (req, reply) => {
+      const { name } = req.params;
+      const partition = Number(req.params.partition);
+      const offset = req.query.offset === undefined ? undefined : Number(req.query.offset);
+      if (offset !== undefined && !Number.isSafeInteger(offset)) return reply.code(400).send({ error: `offset must be 0 to 2^53-1, not ${req.query.offset}` });
+      const limit = req.query.limit === undefined ? DEFAULT_RECORDS_LIMIT : Number(req.query.limit);
+      const page = await admin.readRecords(name, partition, offset, limit);
+      if (!page) return reply.code(404).send({ error: `no topic "${name}"` });
+      return { topic: name, partition, logStartOffset: page.logStartOffset, highWatermark: page.highWatermark, nextOffset: page.nextOffset, records: page.records.map(recordJson) };
     },
   });
 }

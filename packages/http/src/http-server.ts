@@ -1,8 +1,9 @@
-// The HTTP door of a Floe node (fastify): liveness, readiness and Prometheus metrics
-// (docs/observability.md). It knows nothing of Floe's internals: the composition root hands it
-// the checks and the metrics to serve.
+// The HTTP door of a Floe node (fastify): liveness, readiness, Prometheus metrics, the admin API
+// and the web console over them (docs/observability.md). It knows nothing of Floe's internals:
+// the composition root hands it the checks and the metrics to serve.
+import { readFileSync } from 'node:fs';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { registerAdminRoutes, type AdminApi } from './admin-api.ts';
 
 /** One readiness check: resolves when the dependency answered, rejects (or times out) when not. */
@@ -16,8 +17,30 @@ export interface HttpServerOptions {
   readyTimeoutMs?: number;
   /** The Prometheus exposition served at /metrics. */
   metrics: () => Promise<{ contentType: string; body: string }>;
-  /** The JSON admin API under /api/v1 (described at /openapi.json); absent: not served. */
+  /** The JSON admin API under /api/v1 (described at /openapi.json) and the web console at /; absent: neither is served. */
   admin?: AdminApi;
+}
+
+/** The web console's files (packages/http/console), read once: the page and its assets. */
+const CONSOLE_DIR = new URL('../console/', import.meta.url);
+const CONSOLE_TYPES: Record<string, string> = {
+  'index.html': 'text/html; charset=utf-8',
+  'console.css': 'text/css; charset=utf-8',
+  'console.js': 'text/javascript; charset=utf-8',
+  'charts.js': 'text/javascript; charset=utf-8',
+  'favicon.svg': 'image/svg+xml',
+};
+// The page loads nothing but this node's own files and API.
+const CONSOLE_CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+function registerConsole(app: FastifyInstance): void {
+  const files = new Map(Object.entries(CONSOLE_TYPES).map(([name, type]) => [name, { type, body: readFileSync(new URL(name, CONSOLE_DIR)) }]));
+  const send = (name: string) => {
+    const file = files.get(name)!;
+    return (_req: unknown, reply: FastifyReply) => reply.type(file.type).header('cache-control', 'no-cache').header('content-security-policy', CONSOLE_CSP).send(file.body);
+  };
+  app.get('/', { schema: { hide: true } }, send('index.html'));
+  for (const name of files.keys()) if (name !== 'index.html') app.get(`/console/${name}`, { schema: { hide: true } }, send(name));
 }
 
 export interface RunningHttpServer {
@@ -75,7 +98,10 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyI
     return reply.type(contentType).send(body);
   });
 
-  if (opts.admin) registerAdminRoutes(app, opts.admin);
+  if (opts.admin) {
+    registerAdminRoutes(app, opts.admin);
+    registerConsole(app);
+  }
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: 'not found', path: req.url }));

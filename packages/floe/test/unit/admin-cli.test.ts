@@ -26,6 +26,7 @@ const admin: AdminApi = {
           offsets: [{ topic: 'orders', partition: 0, committedOffset: 5, highWatermark: 9, lag: 4 }],
         }
       : undefined,
+  readRecords: async () => undefined,
 };
 
 let server: RunningHttpServer;
