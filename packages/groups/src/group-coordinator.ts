@@ -235,13 +235,17 @@ export class GroupCoordinator {
 
   /** The group as it stands (due expiries applied), of either protocol, or undefined if there is none. */
   async describe(groupId: string): Promise<AnyGroup | undefined> {
-    const { group } = await this.mutateAny(groupId, (g, now) => {
+    return (await this.describeVersioned(groupId)).group;
+  }
+
+  private async describeVersioned(groupId: string): Promise<{ group: AnyGroup | undefined; version: number }> {
+    const { group, version } = await this.mutateAny(groupId, (g, now) => {
       if (g === undefined) return { result: undefined, write: undefined };
       if (isConsumerGroup(g)) expireConsumers(g, this.consumerSettings, now);
       else tick(g, now);
       return { result: undefined, write: g };
     });
-    return group;
+    return { group, version };
   }
 
   async list(): Promise<GroupSummary[]> {
@@ -264,8 +268,8 @@ export class GroupCoordinator {
   async deleteGroup(groupId: string): Promise<GroupErrorKind | null> {
     if (groupId === '') return 'invalid-group-id';
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const group = await this.describe(groupId);
-      const version = group ? ((await this.table.read(groupId))?.version ?? 0) : 0;
+      // One read: the group as it stands (expiries applied) with the version to delete at.
+      const { group, version } = await this.describeVersioned(groupId);
       if (!group) return 'group-id-not-found';
       if (isConsumerGroup(group) ? group.members.length > 0 : group.state !== 'Empty') return 'non-empty-group';
       try {

@@ -12,11 +12,9 @@ import {
 import { consumerGroupState, isConsumerGroup, type Assignment } from '@floe/groups';
 import type { BrokerContext } from '../../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../../handler.ts';
+import { GROUP_OPERATIONS, OPERATIONS_NOT_REQUESTED } from './group-acl.ts';
 import { groupFailureCode } from './group-errors.ts';
 
-/** READ (3), DELETE (6) and DESCRIBE (8): the ACL operations that apply to a group. */
-const GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
-const NOT_REQUESTED = -(2 ** 31);
 
 export function consumerGroupDescribeHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.ConsumerGroupDescribe> {
   return defineHandler({
@@ -24,7 +22,7 @@ export function consumerGroupDescribeHandler(ctx: BrokerContext): ApiHandler<typ
     minVersion: 0,
     maxVersion: 0,
     async handle(_rc, request) {
-      const ops = request.includeAuthorizedOperations ? GROUP_OPERATIONS : NOT_REQUESTED;
+      const ops = request.includeAuthorizedOperations ? GROUP_OPERATIONS : OPERATIONS_NOT_REQUESTED;
       const names = new Map((await ctx.topics.all()).map((t) => [t.id, t.name]));
       const parts = (a: Assignment) => ({
         topicPartitions: Object.entries(a).map(([topicId, partitions]) => ({ topicId, topicName: names.get(topicId) ?? '', partitions })),

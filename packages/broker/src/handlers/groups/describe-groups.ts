@@ -12,11 +12,9 @@ import {
 import { isConsumerGroup, metadataFor } from '@floe/groups';
 import type { BrokerContext } from '../../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../../handler.ts';
+import { GROUP_OPERATIONS, OPERATIONS_NOT_REQUESTED } from './group-acl.ts';
 import { groupFailureCode } from './group-errors.ts';
 
-/** READ (3), DELETE (6) and DESCRIBE (8): the ACL operations that apply to a group. */
-const GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
-const NOT_REQUESTED = -(2 ** 31);
 
 export function describeGroupsHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.DescribeGroups> {
   return defineHandler({
@@ -24,7 +22,7 @@ export function describeGroupsHandler(ctx: BrokerContext): ApiHandler<typeof Api
     minVersion: 0,
     maxVersion: 5,
     async handle(_rc, request, header) {
-      const ops = header.apiVersion >= 3 && request.includeAuthorizedOperations ? GROUP_OPERATIONS : NOT_REQUESTED;
+      const ops = header.apiVersion >= 3 && request.includeAuthorizedOperations ? GROUP_OPERATIONS : OPERATIONS_NOT_REQUESTED;
       const response = defaultDescribeGroupsResponse();
       response.groups = await Promise.all(
         request.groups.map(async (groupId): Promise<DescribeGroupsResponseDescribedGroup> => {
