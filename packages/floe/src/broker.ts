@@ -204,6 +204,7 @@ export async function startBroker(config: FloeConfig, logger: Logger = consoleLo
       port: config.grpcListen.port,
       logger,
       maxMessageBytes: ctx.settings.maxMessageBytes,
+      groups,
     });
   } catch (err) {
     await http.close();

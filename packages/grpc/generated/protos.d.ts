@@ -39,6 +39,9 @@ export namespace floe {
 
             /** Calls Tail. */
             tail: floe.v1.Records.Tail;
+
+            /** Calls Consume. */
+            consume: floe.v1.Records.Consume;
         }
 
         namespace Records {
@@ -116,6 +119,25 @@ export namespace floe {
               readonly requestType: "TailRequest";
               readonly responseType: "TailResponse";
               readonly requestStream: undefined;
+              readonly responseStream: true;
+            };
+
+            /**
+             * Callback as used by {@link floe.v1.Records#consume}.
+             * @param error Error, if any
+             * @param [response] ConsumeResponse
+             */
+            type ConsumeCallback = (error: (Error|null), response?: floe.v1.ConsumeResponse) => void;
+
+            /** Calls Consume. */
+            type Consume = {
+              (request: floe.v1.IConsumeRequest, callback: floe.v1.Records.ConsumeCallback): void;
+              (request: floe.v1.IConsumeRequest): Promise<floe.v1.ConsumeResponse>;
+              readonly name: "Consume";
+              readonly path: "/floe.v1.Records/Consume";
+              readonly requestType: "ConsumeRequest";
+              readonly responseType: "ConsumeResponse";
+              readonly requestStream: true;
               readonly responseStream: true;
             };
         }
@@ -959,6 +981,736 @@ export namespace floe {
 
             /** Shape of a TailResponse. */
             type $Shape = floe.v1.TailResponse.$Properties;
+        }
+
+        /**
+         * Properties of a ConsumeSubscribe.
+         * @deprecated Use floe.v1.ConsumeSubscribe.$Properties instead.
+         */
+        interface IConsumeSubscribe extends floe.v1.ConsumeSubscribe.$Properties {
+        }
+
+        /** Represents a ConsumeSubscribe. */
+        class ConsumeSubscribe {
+
+            /**
+             * Constructs a new ConsumeSubscribe.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.ConsumeSubscribe.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** ConsumeSubscribe groupId. */
+            groupId: string;
+
+            /** ConsumeSubscribe topics. */
+            topics: string[];
+
+            /** ConsumeSubscribe reset. */
+            reset: floe.v1.StartPosition;
+
+            /** ConsumeSubscribe maxBytes. */
+            maxBytes: number;
+
+            /** ConsumeSubscribe assignor. */
+            assignor: string;
+
+            /** ConsumeSubscribe rebalanceTimeoutMs. */
+            rebalanceTimeoutMs: number;
+
+            /**
+             * Creates a new ConsumeSubscribe instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns ConsumeSubscribe instance
+             */
+            static create(properties: floe.v1.ConsumeSubscribe.$Shape): floe.v1.ConsumeSubscribe & floe.v1.ConsumeSubscribe.$Shape;
+            static create(properties?: floe.v1.ConsumeSubscribe.$Properties): floe.v1.ConsumeSubscribe;
+
+            /**
+             * Encodes the specified ConsumeSubscribe message. Does not implicitly {@link floe.v1.ConsumeSubscribe.verify|verify} messages.
+             * @param message ConsumeSubscribe message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.ConsumeSubscribe.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a ConsumeSubscribe message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.ConsumeSubscribe & floe.v1.ConsumeSubscribe.$Shape} ConsumeSubscribe
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.ConsumeSubscribe & floe.v1.ConsumeSubscribe.$Shape;
+        }
+
+        namespace ConsumeSubscribe {
+
+            /** Properties of a ConsumeSubscribe. */
+            interface $Properties {
+
+                /** ConsumeSubscribe groupId */
+                groupId?: (string|null);
+
+                /** ConsumeSubscribe topics */
+                topics?: (string[]|null);
+
+                /** ConsumeSubscribe reset */
+                reset?: (floe.v1.StartPosition|null);
+
+                /** ConsumeSubscribe maxBytes */
+                maxBytes?: (number|null);
+
+                /** ConsumeSubscribe assignor */
+                assignor?: (string|null);
+
+                /** ConsumeSubscribe rebalanceTimeoutMs */
+                rebalanceTimeoutMs?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a ConsumeSubscribe. */
+            type $Shape = floe.v1.ConsumeSubscribe.$Properties;
+        }
+
+        /**
+         * Properties of a PartitionOffset.
+         * @deprecated Use floe.v1.PartitionOffset.$Properties instead.
+         */
+        interface IPartitionOffset extends floe.v1.PartitionOffset.$Properties {
+        }
+
+        /** Represents a PartitionOffset. */
+        class PartitionOffset {
+
+            /**
+             * Constructs a new PartitionOffset.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.PartitionOffset.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** PartitionOffset topic. */
+            topic: string;
+
+            /** PartitionOffset partition. */
+            partition: number;
+
+            /** PartitionOffset offset. */
+            offset: number;
+
+            /**
+             * Creates a new PartitionOffset instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns PartitionOffset instance
+             */
+            static create(properties: floe.v1.PartitionOffset.$Shape): floe.v1.PartitionOffset & floe.v1.PartitionOffset.$Shape;
+            static create(properties?: floe.v1.PartitionOffset.$Properties): floe.v1.PartitionOffset;
+
+            /**
+             * Encodes the specified PartitionOffset message. Does not implicitly {@link floe.v1.PartitionOffset.verify|verify} messages.
+             * @param message PartitionOffset message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.PartitionOffset.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a PartitionOffset message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.PartitionOffset & floe.v1.PartitionOffset.$Shape} PartitionOffset
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.PartitionOffset & floe.v1.PartitionOffset.$Shape;
+        }
+
+        namespace PartitionOffset {
+
+            /** Properties of a PartitionOffset. */
+            interface $Properties {
+
+                /** PartitionOffset topic */
+                topic?: (string|null);
+
+                /** PartitionOffset partition */
+                partition?: (number|null);
+
+                /** PartitionOffset offset */
+                offset?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a PartitionOffset. */
+            type $Shape = floe.v1.PartitionOffset.$Properties;
+        }
+
+        /**
+         * Properties of a ConsumeCommit.
+         * @deprecated Use floe.v1.ConsumeCommit.$Properties instead.
+         */
+        interface IConsumeCommit extends floe.v1.ConsumeCommit.$Properties {
+        }
+
+        /** Represents a ConsumeCommit. */
+        class ConsumeCommit {
+
+            /**
+             * Constructs a new ConsumeCommit.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.ConsumeCommit.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** ConsumeCommit offsets. */
+            offsets: floe.v1.PartitionOffset.$Properties[];
+
+            /** ConsumeCommit acknowledgedAssignmentId. */
+            acknowledgedAssignmentId: number;
+
+            /**
+             * Creates a new ConsumeCommit instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns ConsumeCommit instance
+             */
+            static create(properties: floe.v1.ConsumeCommit.$Shape): floe.v1.ConsumeCommit & floe.v1.ConsumeCommit.$Shape;
+            static create(properties?: floe.v1.ConsumeCommit.$Properties): floe.v1.ConsumeCommit;
+
+            /**
+             * Encodes the specified ConsumeCommit message. Does not implicitly {@link floe.v1.ConsumeCommit.verify|verify} messages.
+             * @param message ConsumeCommit message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.ConsumeCommit.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a ConsumeCommit message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.ConsumeCommit & floe.v1.ConsumeCommit.$Shape} ConsumeCommit
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.ConsumeCommit & floe.v1.ConsumeCommit.$Shape;
+        }
+
+        namespace ConsumeCommit {
+
+            /** Properties of a ConsumeCommit. */
+            interface $Properties {
+
+                /** ConsumeCommit offsets */
+                offsets?: (floe.v1.PartitionOffset.$Properties[]|null);
+
+                /** ConsumeCommit acknowledgedAssignmentId */
+                acknowledgedAssignmentId?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a ConsumeCommit. */
+            type $Shape = floe.v1.ConsumeCommit.$Properties;
+        }
+
+        /**
+         * Properties of a ConsumeRequest.
+         * @deprecated Use floe.v1.ConsumeRequest.$Properties instead.
+         */
+        interface IConsumeRequest extends floe.v1.ConsumeRequest.$Properties {
+        }
+
+        /** Represents a ConsumeRequest. */
+        class ConsumeRequest {
+
+            /**
+             * Constructs a new ConsumeRequest.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.ConsumeRequest.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** ConsumeRequest subscribe. */
+            subscribe?: (floe.v1.ConsumeSubscribe.$Properties|null);
+
+            /** ConsumeRequest commit. */
+            commit?: (floe.v1.ConsumeCommit.$Properties|null);
+
+            /** ConsumeRequest kind. */
+            kind?: ("subscribe"|"commit");
+
+            /**
+             * Creates a new ConsumeRequest instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns ConsumeRequest instance
+             */
+            static create(properties: floe.v1.ConsumeRequest.$Shape): floe.v1.ConsumeRequest & floe.v1.ConsumeRequest.$Shape;
+            static create(properties?: floe.v1.ConsumeRequest.$Properties): floe.v1.ConsumeRequest;
+
+            /**
+             * Encodes the specified ConsumeRequest message. Does not implicitly {@link floe.v1.ConsumeRequest.verify|verify} messages.
+             * @param message ConsumeRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.ConsumeRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a ConsumeRequest message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.ConsumeRequest & floe.v1.ConsumeRequest.$Shape} ConsumeRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.ConsumeRequest & floe.v1.ConsumeRequest.$Shape;
+        }
+
+        namespace ConsumeRequest {
+
+            /** Properties of a ConsumeRequest. */
+            interface $Properties {
+
+                /** ConsumeRequest subscribe */
+                subscribe?: (floe.v1.ConsumeSubscribe.$Properties|null);
+
+                /** ConsumeRequest commit */
+                commit?: (floe.v1.ConsumeCommit.$Properties|null);
+
+                /** ConsumeRequest kind */
+                kind?: ("subscribe"|"commit");
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Narrowed shape of a ConsumeRequest. */
+            type $Shape = {
+              subscribe?: floe.v1.ConsumeSubscribe.$Shape|null;
+              commit?: floe.v1.ConsumeCommit.$Shape|null;
+              $unknowns?: Uint8Array[];
+            } & (
+              ({ kind?: undefined; subscribe?: null; commit?: null }|{ kind?: "subscribe"; subscribe: floe.v1.ConsumeSubscribe.$Shape; commit?: null }|{ kind?: "commit"; subscribe?: null; commit: floe.v1.ConsumeCommit.$Shape })
+            );
+        }
+
+        /**
+         * Properties of a TopicPartitions.
+         * @deprecated Use floe.v1.TopicPartitions.$Properties instead.
+         */
+        interface ITopicPartitions extends floe.v1.TopicPartitions.$Properties {
+        }
+
+        /** Represents a TopicPartitions. */
+        class TopicPartitions {
+
+            /**
+             * Constructs a new TopicPartitions.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.TopicPartitions.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** TopicPartitions topic. */
+            topic: string;
+
+            /** TopicPartitions partitions. */
+            partitions: number[];
+
+            /**
+             * Creates a new TopicPartitions instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns TopicPartitions instance
+             */
+            static create(properties: floe.v1.TopicPartitions.$Shape): floe.v1.TopicPartitions & floe.v1.TopicPartitions.$Shape;
+            static create(properties?: floe.v1.TopicPartitions.$Properties): floe.v1.TopicPartitions;
+
+            /**
+             * Encodes the specified TopicPartitions message. Does not implicitly {@link floe.v1.TopicPartitions.verify|verify} messages.
+             * @param message TopicPartitions message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.TopicPartitions.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a TopicPartitions message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.TopicPartitions & floe.v1.TopicPartitions.$Shape} TopicPartitions
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.TopicPartitions & floe.v1.TopicPartitions.$Shape;
+        }
+
+        namespace TopicPartitions {
+
+            /** Properties of a TopicPartitions. */
+            interface $Properties {
+
+                /** TopicPartitions topic */
+                topic?: (string|null);
+
+                /** TopicPartitions partitions */
+                partitions?: (number[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a TopicPartitions. */
+            type $Shape = floe.v1.TopicPartitions.$Properties;
+        }
+
+        /**
+         * Properties of a ConsumeAssignment.
+         * @deprecated Use floe.v1.ConsumeAssignment.$Properties instead.
+         */
+        interface IConsumeAssignment extends floe.v1.ConsumeAssignment.$Properties {
+        }
+
+        /** Represents a ConsumeAssignment. */
+        class ConsumeAssignment {
+
+            /**
+             * Constructs a new ConsumeAssignment.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.ConsumeAssignment.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** ConsumeAssignment assignmentId. */
+            assignmentId: number;
+
+            /** ConsumeAssignment memberId. */
+            memberId: string;
+
+            /** ConsumeAssignment memberEpoch. */
+            memberEpoch: number;
+
+            /** ConsumeAssignment owned. */
+            owned: floe.v1.TopicPartitions.$Properties[];
+
+            /** ConsumeAssignment revoked. */
+            revoked: floe.v1.TopicPartitions.$Properties[];
+
+            /**
+             * Creates a new ConsumeAssignment instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns ConsumeAssignment instance
+             */
+            static create(properties: floe.v1.ConsumeAssignment.$Shape): floe.v1.ConsumeAssignment & floe.v1.ConsumeAssignment.$Shape;
+            static create(properties?: floe.v1.ConsumeAssignment.$Properties): floe.v1.ConsumeAssignment;
+
+            /**
+             * Encodes the specified ConsumeAssignment message. Does not implicitly {@link floe.v1.ConsumeAssignment.verify|verify} messages.
+             * @param message ConsumeAssignment message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.ConsumeAssignment.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a ConsumeAssignment message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.ConsumeAssignment & floe.v1.ConsumeAssignment.$Shape} ConsumeAssignment
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.ConsumeAssignment & floe.v1.ConsumeAssignment.$Shape;
+        }
+
+        namespace ConsumeAssignment {
+
+            /** Properties of a ConsumeAssignment. */
+            interface $Properties {
+
+                /** ConsumeAssignment assignmentId */
+                assignmentId?: (number|null);
+
+                /** ConsumeAssignment memberId */
+                memberId?: (string|null);
+
+                /** ConsumeAssignment memberEpoch */
+                memberEpoch?: (number|null);
+
+                /** ConsumeAssignment owned */
+                owned?: (floe.v1.TopicPartitions.$Properties[]|null);
+
+                /** ConsumeAssignment revoked */
+                revoked?: (floe.v1.TopicPartitions.$Properties[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a ConsumeAssignment. */
+            type $Shape = floe.v1.ConsumeAssignment.$Properties;
+        }
+
+        /**
+         * Properties of a ConsumedRecords.
+         * @deprecated Use floe.v1.ConsumedRecords.$Properties instead.
+         */
+        interface IConsumedRecords extends floe.v1.ConsumedRecords.$Properties {
+        }
+
+        /** Represents a ConsumedRecords. */
+        class ConsumedRecords {
+
+            /**
+             * Constructs a new ConsumedRecords.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.ConsumedRecords.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** ConsumedRecords topic. */
+            topic: string;
+
+            /** ConsumedRecords partition. */
+            partition: number;
+
+            /** ConsumedRecords records. */
+            records: floe.v1.FetchedRecord.$Properties[];
+
+            /** ConsumedRecords highWatermark. */
+            highWatermark: number;
+
+            /**
+             * Creates a new ConsumedRecords instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns ConsumedRecords instance
+             */
+            static create(properties: floe.v1.ConsumedRecords.$Shape): floe.v1.ConsumedRecords & floe.v1.ConsumedRecords.$Shape;
+            static create(properties?: floe.v1.ConsumedRecords.$Properties): floe.v1.ConsumedRecords;
+
+            /**
+             * Encodes the specified ConsumedRecords message. Does not implicitly {@link floe.v1.ConsumedRecords.verify|verify} messages.
+             * @param message ConsumedRecords message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.ConsumedRecords.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a ConsumedRecords message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.ConsumedRecords & floe.v1.ConsumedRecords.$Shape} ConsumedRecords
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.ConsumedRecords & floe.v1.ConsumedRecords.$Shape;
+        }
+
+        namespace ConsumedRecords {
+
+            /** Properties of a ConsumedRecords. */
+            interface $Properties {
+
+                /** ConsumedRecords topic */
+                topic?: (string|null);
+
+                /** ConsumedRecords partition */
+                partition?: (number|null);
+
+                /** ConsumedRecords records */
+                records?: (floe.v1.FetchedRecord.$Properties[]|null);
+
+                /** ConsumedRecords highWatermark */
+                highWatermark?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a ConsumedRecords. */
+            type $Shape = floe.v1.ConsumedRecords.$Properties;
+        }
+
+        /**
+         * Properties of a ConsumeCommitted.
+         * @deprecated Use floe.v1.ConsumeCommitted.$Properties instead.
+         */
+        interface IConsumeCommitted extends floe.v1.ConsumeCommitted.$Properties {
+        }
+
+        /** Represents a ConsumeCommitted. */
+        class ConsumeCommitted {
+
+            /**
+             * Constructs a new ConsumeCommitted.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.ConsumeCommitted.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** ConsumeCommitted offsets. */
+            offsets: floe.v1.PartitionOffset.$Properties[];
+
+            /** ConsumeCommitted refused. */
+            refused: floe.v1.PartitionOffset.$Properties[];
+
+            /**
+             * Creates a new ConsumeCommitted instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns ConsumeCommitted instance
+             */
+            static create(properties: floe.v1.ConsumeCommitted.$Shape): floe.v1.ConsumeCommitted & floe.v1.ConsumeCommitted.$Shape;
+            static create(properties?: floe.v1.ConsumeCommitted.$Properties): floe.v1.ConsumeCommitted;
+
+            /**
+             * Encodes the specified ConsumeCommitted message. Does not implicitly {@link floe.v1.ConsumeCommitted.verify|verify} messages.
+             * @param message ConsumeCommitted message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.ConsumeCommitted.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a ConsumeCommitted message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.ConsumeCommitted & floe.v1.ConsumeCommitted.$Shape} ConsumeCommitted
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.ConsumeCommitted & floe.v1.ConsumeCommitted.$Shape;
+        }
+
+        namespace ConsumeCommitted {
+
+            /** Properties of a ConsumeCommitted. */
+            interface $Properties {
+
+                /** ConsumeCommitted offsets */
+                offsets?: (floe.v1.PartitionOffset.$Properties[]|null);
+
+                /** ConsumeCommitted refused */
+                refused?: (floe.v1.PartitionOffset.$Properties[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a ConsumeCommitted. */
+            type $Shape = floe.v1.ConsumeCommitted.$Properties;
+        }
+
+        /**
+         * Properties of a ConsumeResponse.
+         * @deprecated Use floe.v1.ConsumeResponse.$Properties instead.
+         */
+        interface IConsumeResponse extends floe.v1.ConsumeResponse.$Properties {
+        }
+
+        /** Represents a ConsumeResponse. */
+        class ConsumeResponse {
+
+            /**
+             * Constructs a new ConsumeResponse.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.ConsumeResponse.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** ConsumeResponse assignment. */
+            assignment?: (floe.v1.ConsumeAssignment.$Properties|null);
+
+            /** ConsumeResponse records. */
+            records?: (floe.v1.ConsumedRecords.$Properties|null);
+
+            /** ConsumeResponse committed. */
+            committed?: (floe.v1.ConsumeCommitted.$Properties|null);
+
+            /** ConsumeResponse kind. */
+            kind?: ("assignment"|"records"|"committed");
+
+            /**
+             * Creates a new ConsumeResponse instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns ConsumeResponse instance
+             */
+            static create(properties: floe.v1.ConsumeResponse.$Shape): floe.v1.ConsumeResponse & floe.v1.ConsumeResponse.$Shape;
+            static create(properties?: floe.v1.ConsumeResponse.$Properties): floe.v1.ConsumeResponse;
+
+            /**
+             * Encodes the specified ConsumeResponse message. Does not implicitly {@link floe.v1.ConsumeResponse.verify|verify} messages.
+             * @param message ConsumeResponse message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.ConsumeResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a ConsumeResponse message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.ConsumeResponse & floe.v1.ConsumeResponse.$Shape} ConsumeResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.ConsumeResponse & floe.v1.ConsumeResponse.$Shape;
+        }
+
+        namespace ConsumeResponse {
+
+            /** Properties of a ConsumeResponse. */
+            interface $Properties {
+
+                /** ConsumeResponse assignment */
+                assignment?: (floe.v1.ConsumeAssignment.$Properties|null);
+
+                /** ConsumeResponse records */
+                records?: (floe.v1.ConsumedRecords.$Properties|null);
+
+                /** ConsumeResponse committed */
+                committed?: (floe.v1.ConsumeCommitted.$Properties|null);
+
+                /** ConsumeResponse kind */
+                kind?: ("assignment"|"records"|"committed");
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Narrowed shape of a ConsumeResponse. */
+            type $Shape = {
+              assignment?: floe.v1.ConsumeAssignment.$Shape|null;
+              records?: floe.v1.ConsumedRecords.$Shape|null;
+              committed?: floe.v1.ConsumeCommitted.$Shape|null;
+              $unknowns?: Uint8Array[];
+            } & (
+              ({ kind?: undefined; assignment?: null; records?: null; committed?: null }|{ kind?: "assignment"; assignment: floe.v1.ConsumeAssignment.$Shape; records?: null; committed?: null }|{ kind?: "records"; assignment?: null; records: floe.v1.ConsumedRecords.$Shape; committed?: null }|{ kind?: "committed"; assignment?: null; records?: null; committed: floe.v1.ConsumeCommitted.$Shape })
+            );
         }
     }
 }

@@ -223,6 +223,47 @@ export const floe = $root.floe = (() => {
                 responseStream: { value: true }
             });
 
+            /**
+             * Callback as used by {@link floe.v1.Records#consume}.
+             * @memberof floe.v1.Records
+             * @typedef ConsumeCallback
+             * @type {function}
+             * @param {Error|null} error Error, if any
+             * @param {floe.v1.ConsumeResponse} [response] ConsumeResponse
+             */
+
+            /**
+             * Calls Consume.
+             * @memberof floe.v1.Records
+             * @typedef Consume
+             * @type {{
+             *   (request: floe.v1.IConsumeRequest, callback: floe.v1.Records.ConsumeCallback): void;
+             *   (request: floe.v1.IConsumeRequest): Promise<floe.v1.ConsumeResponse>;
+             *   readonly name: "Consume";
+             *   readonly path: "/floe.v1.Records/Consume";
+             *   readonly requestType: "ConsumeRequest";
+             *   readonly responseType: "ConsumeResponse";
+             *   readonly requestStream: true;
+             *   readonly responseStream: true;
+             * }}
+             */
+
+            /**
+             * Calls Consume.
+             * @name floe.v1.Records#consume
+             * @type {floe.v1.Records.Consume}
+             */
+            $Object.defineProperties(Records.prototype.consume = function(request, callback) {
+                return $protobuf.rpc.Service.prototype.rpcCall.call(this, Records.prototype.consume, $root.floe.v1.ConsumeRequest, $root.floe.v1.ConsumeResponse, request, callback);
+            }, {
+                name: { value: "Consume" },
+                path: { value: "/floe.v1.Records/Consume" },
+                requestType: { value: "ConsumeRequest" },
+                responseType: { value: "ConsumeResponse" },
+                requestStream: { value: true },
+                responseStream: { value: true }
+            });
+
             return Records;
         })();
 
@@ -2365,6 +2406,1820 @@ export const floe = $root.floe = (() => {
             };
 
             return TailResponse;
+        })();
+
+        v1.ConsumeSubscribe = (function() {
+
+            /**
+             * Properties of a ConsumeSubscribe.
+             * @typedef {Object} floe.v1.ConsumeSubscribe.$Properties
+             * @property {string|null} [groupId] ConsumeSubscribe groupId
+             * @property {Array.<string>|null} [topics] ConsumeSubscribe topics
+             * @property {floe.v1.StartPosition|null} [reset] ConsumeSubscribe reset
+             * @property {number|null} [maxBytes] ConsumeSubscribe maxBytes
+             * @property {string|null} [assignor] ConsumeSubscribe assignor
+             * @property {number|null} [rebalanceTimeoutMs] ConsumeSubscribe rebalanceTimeoutMs
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a ConsumeSubscribe.
+             * @memberof floe.v1
+             * @interface IConsumeSubscribe
+             * @augments floe.v1.ConsumeSubscribe.$Properties
+             * @deprecated Use floe.v1.ConsumeSubscribe.$Properties instead.
+             */
+
+            /**
+             * Shape of a ConsumeSubscribe.
+             * @typedef {floe.v1.ConsumeSubscribe.$Properties} floe.v1.ConsumeSubscribe.$Shape
+             */
+
+            /**
+             * Constructs a new ConsumeSubscribe.
+             * @memberof floe.v1
+             * @classdesc Represents a ConsumeSubscribe.
+             * @constructor
+             * @param {floe.v1.ConsumeSubscribe.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ConsumeSubscribe = function (properties) {
+                this.topics = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * ConsumeSubscribe groupId.
+             * @member {string} groupId
+             * @memberof floe.v1.ConsumeSubscribe
+             * @instance
+             */
+            ConsumeSubscribe.prototype.groupId = "";
+
+            /**
+             * ConsumeSubscribe topics.
+             * @member {Array.<string>} topics
+             * @memberof floe.v1.ConsumeSubscribe
+             * @instance
+             */
+            ConsumeSubscribe.prototype.topics = $util.emptyArray;
+
+            /**
+             * ConsumeSubscribe reset.
+             * @member {floe.v1.StartPosition} reset
+             * @memberof floe.v1.ConsumeSubscribe
+             * @instance
+             */
+            ConsumeSubscribe.prototype.reset = 0;
+
+            /**
+             * ConsumeSubscribe maxBytes.
+             * @member {number} maxBytes
+             * @memberof floe.v1.ConsumeSubscribe
+             * @instance
+             */
+            ConsumeSubscribe.prototype.maxBytes = 0;
+
+            /**
+             * ConsumeSubscribe assignor.
+             * @member {string} assignor
+             * @memberof floe.v1.ConsumeSubscribe
+             * @instance
+             */
+            ConsumeSubscribe.prototype.assignor = "";
+
+            /**
+             * ConsumeSubscribe rebalanceTimeoutMs.
+             * @member {number} rebalanceTimeoutMs
+             * @memberof floe.v1.ConsumeSubscribe
+             * @instance
+             */
+            ConsumeSubscribe.prototype.rebalanceTimeoutMs = 0;
+
+            /**
+             * Creates a new ConsumeSubscribe instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.ConsumeSubscribe
+             * @static
+             * @param {floe.v1.ConsumeSubscribe.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.ConsumeSubscribe} ConsumeSubscribe instance
+             * @type {{
+             *   (properties: floe.v1.ConsumeSubscribe.$Shape): floe.v1.ConsumeSubscribe & floe.v1.ConsumeSubscribe.$Shape;
+             *   (properties?: floe.v1.ConsumeSubscribe.$Properties): floe.v1.ConsumeSubscribe;
+             * }}
+             */
+            ConsumeSubscribe.create = function(properties) {
+                return new ConsumeSubscribe(properties);
+            };
+
+            /**
+             * Encodes the specified ConsumeSubscribe message. Does not implicitly {@link floe.v1.ConsumeSubscribe.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.ConsumeSubscribe
+             * @static
+             * @param {floe.v1.ConsumeSubscribe.$Properties} message ConsumeSubscribe message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ConsumeSubscribe.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.groupId != null && $Object.hasOwnProperty.call(message, "groupId") && message.groupId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.groupId);
+                if (message.topics != null && message.topics.length)
+                    for (let i = 0; i < message.topics.length; ++i)
+                        writer.uint32(/* id 2, wireType 2 =*/18).string(message.topics[i]);
+                if (message.reset != null && $Object.hasOwnProperty.call(message, "reset") && message.reset !== 0)
+                    writer.uint32(/* id 3, wireType 0 =*/24).int32(message.reset);
+                if (message.maxBytes != null && $Object.hasOwnProperty.call(message, "maxBytes") && message.maxBytes !== 0)
+                    writer.uint32(/* id 4, wireType 0 =*/32).int32(message.maxBytes);
+                if (message.assignor != null && $Object.hasOwnProperty.call(message, "assignor") && message.assignor !== "")
+                    writer.uint32(/* id 5, wireType 2 =*/42).string(message.assignor);
+                if (message.rebalanceTimeoutMs != null && $Object.hasOwnProperty.call(message, "rebalanceTimeoutMs") && message.rebalanceTimeoutMs !== 0)
+                    writer.uint32(/* id 6, wireType 0 =*/48).int32(message.rebalanceTimeoutMs);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a ConsumeSubscribe message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.ConsumeSubscribe
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.ConsumeSubscribe & floe.v1.ConsumeSubscribe.$Shape} ConsumeSubscribe
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ConsumeSubscribe.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.ConsumeSubscribe();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.groupId = value;
+                            else
+                                delete message.groupId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.topics && message.topics.length))
+                                message.topics = [];
+                            message.topics.push(reader.stringVerify());
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.reset = value;
+                            else
+                                delete message.reset;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.maxBytes = value;
+                            else
+                                delete message.maxBytes;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.assignor = value;
+                            else
+                                delete message.assignor;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.rebalanceTimeoutMs = value;
+                            else
+                                delete message.rebalanceTimeoutMs;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return ConsumeSubscribe;
+        })();
+
+        v1.PartitionOffset = (function() {
+
+            /**
+             * Properties of a PartitionOffset.
+             * @typedef {Object} floe.v1.PartitionOffset.$Properties
+             * @property {string|null} [topic] PartitionOffset topic
+             * @property {number|null} [partition] PartitionOffset partition
+             * @property {number|null} [offset] PartitionOffset offset
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a PartitionOffset.
+             * @memberof floe.v1
+             * @interface IPartitionOffset
+             * @augments floe.v1.PartitionOffset.$Properties
+             * @deprecated Use floe.v1.PartitionOffset.$Properties instead.
+             */
+
+            /**
+             * Shape of a PartitionOffset.
+             * @typedef {floe.v1.PartitionOffset.$Properties} floe.v1.PartitionOffset.$Shape
+             */
+
+            /**
+             * Constructs a new PartitionOffset.
+             * @memberof floe.v1
+             * @classdesc Represents a PartitionOffset.
+             * @constructor
+             * @param {floe.v1.PartitionOffset.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const PartitionOffset = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * PartitionOffset topic.
+             * @member {string} topic
+             * @memberof floe.v1.PartitionOffset
+             * @instance
+             */
+            PartitionOffset.prototype.topic = "";
+
+            /**
+             * PartitionOffset partition.
+             * @member {number} partition
+             * @memberof floe.v1.PartitionOffset
+             * @instance
+             */
+            PartitionOffset.prototype.partition = 0;
+
+            /**
+             * PartitionOffset offset.
+             * @member {number} offset
+             * @memberof floe.v1.PartitionOffset
+             * @instance
+             */
+            PartitionOffset.prototype.offset = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * Creates a new PartitionOffset instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.PartitionOffset
+             * @static
+             * @param {floe.v1.PartitionOffset.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.PartitionOffset} PartitionOffset instance
+             * @type {{
+             *   (properties: floe.v1.PartitionOffset.$Shape): floe.v1.PartitionOffset & floe.v1.PartitionOffset.$Shape;
+             *   (properties?: floe.v1.PartitionOffset.$Properties): floe.v1.PartitionOffset;
+             * }}
+             */
+            PartitionOffset.create = function(properties) {
+                return new PartitionOffset(properties);
+            };
+
+            /**
+             * Encodes the specified PartitionOffset message. Does not implicitly {@link floe.v1.PartitionOffset.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.PartitionOffset
+             * @static
+             * @param {floe.v1.PartitionOffset.$Properties} message PartitionOffset message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            PartitionOffset.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.topic != null && $Object.hasOwnProperty.call(message, "topic") && message.topic !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.topic);
+                if (message.partition != null && $Object.hasOwnProperty.call(message, "partition") && message.partition !== 0)
+                    writer.uint32(/* id 2, wireType 0 =*/16).int32(message.partition);
+                if (message.offset != null && $Object.hasOwnProperty.call(message, "offset") && (typeof message.offset === "object" ? message.offset.low || message.offset.high : message.offset !== 0))
+                    writer.uint32(/* id 3, wireType 0 =*/24).int64(message.offset);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a PartitionOffset message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.PartitionOffset
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.PartitionOffset & floe.v1.PartitionOffset.$Shape} PartitionOffset
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            PartitionOffset.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.PartitionOffset();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.topic = value;
+                            else
+                                delete message.topic;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.partition = value;
+                            else
+                                delete message.partition;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.offset = value;
+                            else
+                                delete message.offset;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return PartitionOffset;
+        })();
+
+        v1.ConsumeCommit = (function() {
+
+            /**
+             * Properties of a ConsumeCommit.
+             * @typedef {Object} floe.v1.ConsumeCommit.$Properties
+             * @property {Array.<floe.v1.PartitionOffset.$Properties>|null} [offsets] ConsumeCommit offsets
+             * @property {number|null} [acknowledgedAssignmentId] ConsumeCommit acknowledgedAssignmentId
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a ConsumeCommit.
+             * @memberof floe.v1
+             * @interface IConsumeCommit
+             * @augments floe.v1.ConsumeCommit.$Properties
+             * @deprecated Use floe.v1.ConsumeCommit.$Properties instead.
+             */
+
+            /**
+             * Shape of a ConsumeCommit.
+             * @typedef {floe.v1.ConsumeCommit.$Properties} floe.v1.ConsumeCommit.$Shape
+             */
+
+            /**
+             * Constructs a new ConsumeCommit.
+             * @memberof floe.v1
+             * @classdesc Represents a ConsumeCommit.
+             * @constructor
+             * @param {floe.v1.ConsumeCommit.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ConsumeCommit = function (properties) {
+                this.offsets = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * ConsumeCommit offsets.
+             * @member {Array.<floe.v1.PartitionOffset.$Properties>} offsets
+             * @memberof floe.v1.ConsumeCommit
+             * @instance
+             */
+            ConsumeCommit.prototype.offsets = $util.emptyArray;
+
+            /**
+             * ConsumeCommit acknowledgedAssignmentId.
+             * @member {number} acknowledgedAssignmentId
+             * @memberof floe.v1.ConsumeCommit
+             * @instance
+             */
+            ConsumeCommit.prototype.acknowledgedAssignmentId = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * Creates a new ConsumeCommit instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.ConsumeCommit
+             * @static
+             * @param {floe.v1.ConsumeCommit.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.ConsumeCommit} ConsumeCommit instance
+             * @type {{
+             *   (properties: floe.v1.ConsumeCommit.$Shape): floe.v1.ConsumeCommit & floe.v1.ConsumeCommit.$Shape;
+             *   (properties?: floe.v1.ConsumeCommit.$Properties): floe.v1.ConsumeCommit;
+             * }}
+             */
+            ConsumeCommit.create = function(properties) {
+                return new ConsumeCommit(properties);
+            };
+
+            /**
+             * Encodes the specified ConsumeCommit message. Does not implicitly {@link floe.v1.ConsumeCommit.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.ConsumeCommit
+             * @static
+             * @param {floe.v1.ConsumeCommit.$Properties} message ConsumeCommit message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ConsumeCommit.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.offsets != null && message.offsets.length)
+                    for (let i = 0; i < message.offsets.length; ++i)
+                        $root.floe.v1.PartitionOffset.encode(message.offsets[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.acknowledgedAssignmentId != null && $Object.hasOwnProperty.call(message, "acknowledgedAssignmentId") && (typeof message.acknowledgedAssignmentId === "object" ? message.acknowledgedAssignmentId.low || message.acknowledgedAssignmentId.high : message.acknowledgedAssignmentId !== 0))
+                    writer.uint32(/* id 2, wireType 0 =*/16).int64(message.acknowledgedAssignmentId);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a ConsumeCommit message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.ConsumeCommit
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.ConsumeCommit & floe.v1.ConsumeCommit.$Shape} ConsumeCommit
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ConsumeCommit.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.ConsumeCommit();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.offsets && message.offsets.length))
+                                message.offsets = [];
+                            message.offsets.push($root.floe.v1.PartitionOffset.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.acknowledgedAssignmentId = value;
+                            else
+                                delete message.acknowledgedAssignmentId;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return ConsumeCommit;
+        })();
+
+        v1.ConsumeRequest = (function() {
+
+            /**
+             * Properties of a ConsumeRequest.
+             * @typedef {Object} floe.v1.ConsumeRequest.$Properties
+             * @property {floe.v1.ConsumeSubscribe.$Properties|null} [subscribe] ConsumeRequest subscribe
+             * @property {floe.v1.ConsumeCommit.$Properties|null} [commit] ConsumeRequest commit
+             * @property {"subscribe"|"commit"} [kind] ConsumeRequest kind
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a ConsumeRequest.
+             * @memberof floe.v1
+             * @interface IConsumeRequest
+             * @augments floe.v1.ConsumeRequest.$Properties
+             * @deprecated Use floe.v1.ConsumeRequest.$Properties instead.
+             */
+
+            /**
+             * Narrowed shape of a ConsumeRequest.
+             * @typedef {{
+             *   subscribe?: floe.v1.ConsumeSubscribe.$Shape|null;
+             *   commit?: floe.v1.ConsumeCommit.$Shape|null;
+             *   $unknowns?: Array.<Uint8Array>;
+             * } & (
+             *   ({ kind?: undefined; subscribe?: null; commit?: null }|{ kind?: "subscribe"; subscribe: floe.v1.ConsumeSubscribe.$Shape; commit?: null }|{ kind?: "commit"; subscribe?: null; commit: floe.v1.ConsumeCommit.$Shape })
+             * )} floe.v1.ConsumeRequest.$Shape
+             */
+
+            /**
+             * Constructs a new ConsumeRequest.
+             * @memberof floe.v1
+             * @classdesc Represents a ConsumeRequest.
+             * @constructor
+             * @param {floe.v1.ConsumeRequest.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ConsumeRequest = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * ConsumeRequest subscribe.
+             * @member {floe.v1.ConsumeSubscribe.$Properties|null|undefined} subscribe
+             * @memberof floe.v1.ConsumeRequest
+             * @instance
+             */
+            ConsumeRequest.prototype.subscribe = null;
+
+            /**
+             * ConsumeRequest commit.
+             * @member {floe.v1.ConsumeCommit.$Properties|null|undefined} commit
+             * @memberof floe.v1.ConsumeRequest
+             * @instance
+             */
+            ConsumeRequest.prototype.commit = null;
+
+            // OneOf field names bound to virtual getters and setters
+            let $oneOfFields;
+
+            /**
+             * ConsumeRequest kind.
+             * @member {"subscribe"|"commit"|undefined} kind
+             * @memberof floe.v1.ConsumeRequest
+             * @instance
+             */
+            $Object.defineProperty(ConsumeRequest.prototype, "kind", {
+                get: $util.oneOfGetter($oneOfFields = ["subscribe", "commit"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            /**
+             * Creates a new ConsumeRequest instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.ConsumeRequest
+             * @static
+             * @param {floe.v1.ConsumeRequest.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.ConsumeRequest} ConsumeRequest instance
+             * @type {{
+             *   (properties: floe.v1.ConsumeRequest.$Shape): floe.v1.ConsumeRequest & floe.v1.ConsumeRequest.$Shape;
+             *   (properties?: floe.v1.ConsumeRequest.$Properties): floe.v1.ConsumeRequest;
+             * }}
+             */
+            ConsumeRequest.create = function(properties) {
+                return new ConsumeRequest(properties);
+            };
+
+            /**
+             * Encodes the specified ConsumeRequest message. Does not implicitly {@link floe.v1.ConsumeRequest.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.ConsumeRequest
+             * @static
+             * @param {floe.v1.ConsumeRequest.$Properties} message ConsumeRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ConsumeRequest.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.subscribe != null && $Object.hasOwnProperty.call(message, "subscribe"))
+                    $root.floe.v1.ConsumeSubscribe.encode(message.subscribe, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.commit != null && $Object.hasOwnProperty.call(message, "commit"))
+                    $root.floe.v1.ConsumeCommit.encode(message.commit, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a ConsumeRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.ConsumeRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.ConsumeRequest & floe.v1.ConsumeRequest.$Shape} ConsumeRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ConsumeRequest.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.ConsumeRequest();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            message.subscribe = $root.floe.v1.ConsumeSubscribe.decode(reader, reader.size(), $undefined, _depth + 1, message.subscribe);
+                            message.kind = "subscribe";
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            message.commit = $root.floe.v1.ConsumeCommit.decode(reader, reader.size(), $undefined, _depth + 1, message.commit);
+                            message.kind = "commit";
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return ConsumeRequest;
+        })();
+
+        v1.TopicPartitions = (function() {
+
+            /**
+             * Properties of a TopicPartitions.
+             * @typedef {Object} floe.v1.TopicPartitions.$Properties
+             * @property {string|null} [topic] TopicPartitions topic
+             * @property {Array.<number>|null} [partitions] TopicPartitions partitions
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a TopicPartitions.
+             * @memberof floe.v1
+             * @interface ITopicPartitions
+             * @augments floe.v1.TopicPartitions.$Properties
+             * @deprecated Use floe.v1.TopicPartitions.$Properties instead.
+             */
+
+            /**
+             * Shape of a TopicPartitions.
+             * @typedef {floe.v1.TopicPartitions.$Properties} floe.v1.TopicPartitions.$Shape
+             */
+
+            /**
+             * Constructs a new TopicPartitions.
+             * @memberof floe.v1
+             * @classdesc Represents a TopicPartitions.
+             * @constructor
+             * @param {floe.v1.TopicPartitions.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const TopicPartitions = function (properties) {
+                this.partitions = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * TopicPartitions topic.
+             * @member {string} topic
+             * @memberof floe.v1.TopicPartitions
+             * @instance
+             */
+            TopicPartitions.prototype.topic = "";
+
+            /**
+             * TopicPartitions partitions.
+             * @member {Array.<number>} partitions
+             * @memberof floe.v1.TopicPartitions
+             * @instance
+             */
+            TopicPartitions.prototype.partitions = $util.emptyArray;
+
+            /**
+             * Creates a new TopicPartitions instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.TopicPartitions
+             * @static
+             * @param {floe.v1.TopicPartitions.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.TopicPartitions} TopicPartitions instance
+             * @type {{
+             *   (properties: floe.v1.TopicPartitions.$Shape): floe.v1.TopicPartitions & floe.v1.TopicPartitions.$Shape;
+             *   (properties?: floe.v1.TopicPartitions.$Properties): floe.v1.TopicPartitions;
+             * }}
+             */
+            TopicPartitions.create = function(properties) {
+                return new TopicPartitions(properties);
+            };
+
+            /**
+             * Encodes the specified TopicPartitions message. Does not implicitly {@link floe.v1.TopicPartitions.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.TopicPartitions
+             * @static
+             * @param {floe.v1.TopicPartitions.$Properties} message TopicPartitions message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            TopicPartitions.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.topic != null && $Object.hasOwnProperty.call(message, "topic") && message.topic !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.topic);
+                if (message.partitions != null && message.partitions.length)
+                    writer.uint32(/* id 2, wireType 2 =*/18).int32s(message.partitions);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a TopicPartitions message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.TopicPartitions
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.TopicPartitions & floe.v1.TopicPartitions.$Shape} TopicPartitions
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            TopicPartitions.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.TopicPartitions();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.topic = value;
+                            else
+                                delete message.topic;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType === 2) {
+                                if (!(message.partitions && message.partitions.length))
+                                    message.partitions = [];
+                                reader.int32s(message.partitions);
+                                continue;
+                            }
+                            if (wireType !== 0)
+                                break;
+                            if (!(message.partitions && message.partitions.length))
+                                message.partitions = [];
+                            message.partitions.push(reader.int32());
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return TopicPartitions;
+        })();
+
+        v1.ConsumeAssignment = (function() {
+
+            /**
+             * Properties of a ConsumeAssignment.
+             * @typedef {Object} floe.v1.ConsumeAssignment.$Properties
+             * @property {number|null} [assignmentId] ConsumeAssignment assignmentId
+             * @property {string|null} [memberId] ConsumeAssignment memberId
+             * @property {number|null} [memberEpoch] ConsumeAssignment memberEpoch
+             * @property {Array.<floe.v1.TopicPartitions.$Properties>|null} [owned] ConsumeAssignment owned
+             * @property {Array.<floe.v1.TopicPartitions.$Properties>|null} [revoked] ConsumeAssignment revoked
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a ConsumeAssignment.
+             * @memberof floe.v1
+             * @interface IConsumeAssignment
+             * @augments floe.v1.ConsumeAssignment.$Properties
+             * @deprecated Use floe.v1.ConsumeAssignment.$Properties instead.
+             */
+
+            /**
+             * Shape of a ConsumeAssignment.
+             * @typedef {floe.v1.ConsumeAssignment.$Properties} floe.v1.ConsumeAssignment.$Shape
+             */
+
+            /**
+             * Constructs a new ConsumeAssignment.
+             * @memberof floe.v1
+             * @classdesc Represents a ConsumeAssignment.
+             * @constructor
+             * @param {floe.v1.ConsumeAssignment.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ConsumeAssignment = function (properties) {
+                this.owned = [];
+                this.revoked = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * ConsumeAssignment assignmentId.
+             * @member {number} assignmentId
+             * @memberof floe.v1.ConsumeAssignment
+             * @instance
+             */
+            ConsumeAssignment.prototype.assignmentId = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * ConsumeAssignment memberId.
+             * @member {string} memberId
+             * @memberof floe.v1.ConsumeAssignment
+             * @instance
+             */
+            ConsumeAssignment.prototype.memberId = "";
+
+            /**
+             * ConsumeAssignment memberEpoch.
+             * @member {number} memberEpoch
+             * @memberof floe.v1.ConsumeAssignment
+             * @instance
+             */
+            ConsumeAssignment.prototype.memberEpoch = 0;
+
+            /**
+             * ConsumeAssignment owned.
+             * @member {Array.<floe.v1.TopicPartitions.$Properties>} owned
+             * @memberof floe.v1.ConsumeAssignment
+             * @instance
+             */
+            ConsumeAssignment.prototype.owned = $util.emptyArray;
+
+            /**
+             * ConsumeAssignment revoked.
+             * @member {Array.<floe.v1.TopicPartitions.$Properties>} revoked
+             * @memberof floe.v1.ConsumeAssignment
+             * @instance
+             */
+            ConsumeAssignment.prototype.revoked = $util.emptyArray;
+
+            /**
+             * Creates a new ConsumeAssignment instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.ConsumeAssignment
+             * @static
+             * @param {floe.v1.ConsumeAssignment.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.ConsumeAssignment} ConsumeAssignment instance
+             * @type {{
+             *   (properties: floe.v1.ConsumeAssignment.$Shape): floe.v1.ConsumeAssignment & floe.v1.ConsumeAssignment.$Shape;
+             *   (properties?: floe.v1.ConsumeAssignment.$Properties): floe.v1.ConsumeAssignment;
+             * }}
+             */
+            ConsumeAssignment.create = function(properties) {
+                return new ConsumeAssignment(properties);
+            };
+
+            /**
+             * Encodes the specified ConsumeAssignment message. Does not implicitly {@link floe.v1.ConsumeAssignment.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.ConsumeAssignment
+             * @static
+             * @param {floe.v1.ConsumeAssignment.$Properties} message ConsumeAssignment message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ConsumeAssignment.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.assignmentId != null && $Object.hasOwnProperty.call(message, "assignmentId") && (typeof message.assignmentId === "object" ? message.assignmentId.low || message.assignmentId.high : message.assignmentId !== 0))
+                    writer.uint32(/* id 1, wireType 0 =*/8).int64(message.assignmentId);
+                if (message.memberId != null && $Object.hasOwnProperty.call(message, "memberId") && message.memberId !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.memberId);
+                if (message.memberEpoch != null && $Object.hasOwnProperty.call(message, "memberEpoch") && message.memberEpoch !== 0)
+                    writer.uint32(/* id 3, wireType 0 =*/24).int32(message.memberEpoch);
+                if (message.owned != null && message.owned.length)
+                    for (let i = 0; i < message.owned.length; ++i)
+                        $root.floe.v1.TopicPartitions.encode(message.owned[i], writer.uint32(/* id 4, wireType 2 =*/34).fork(), _depth + 1).ldelim();
+                if (message.revoked != null && message.revoked.length)
+                    for (let i = 0; i < message.revoked.length; ++i)
+                        $root.floe.v1.TopicPartitions.encode(message.revoked[i], writer.uint32(/* id 5, wireType 2 =*/42).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a ConsumeAssignment message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.ConsumeAssignment
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.ConsumeAssignment & floe.v1.ConsumeAssignment.$Shape} ConsumeAssignment
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ConsumeAssignment.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.ConsumeAssignment();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.assignmentId = value;
+                            else
+                                delete message.assignmentId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.memberId = value;
+                            else
+                                delete message.memberId;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.memberEpoch = value;
+                            else
+                                delete message.memberEpoch;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.owned && message.owned.length))
+                                message.owned = [];
+                            message.owned.push($root.floe.v1.TopicPartitions.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.revoked && message.revoked.length))
+                                message.revoked = [];
+                            message.revoked.push($root.floe.v1.TopicPartitions.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return ConsumeAssignment;
+        })();
+
+        v1.ConsumedRecords = (function() {
+
+            /**
+             * Properties of a ConsumedRecords.
+             * @typedef {Object} floe.v1.ConsumedRecords.$Properties
+             * @property {string|null} [topic] ConsumedRecords topic
+             * @property {number|null} [partition] ConsumedRecords partition
+             * @property {Array.<floe.v1.FetchedRecord.$Properties>|null} [records] ConsumedRecords records
+             * @property {number|null} [highWatermark] ConsumedRecords highWatermark
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a ConsumedRecords.
+             * @memberof floe.v1
+             * @interface IConsumedRecords
+             * @augments floe.v1.ConsumedRecords.$Properties
+             * @deprecated Use floe.v1.ConsumedRecords.$Properties instead.
+             */
+
+            /**
+             * Shape of a ConsumedRecords.
+             * @typedef {floe.v1.ConsumedRecords.$Properties} floe.v1.ConsumedRecords.$Shape
+             */
+
+            /**
+             * Constructs a new ConsumedRecords.
+             * @memberof floe.v1
+             * @classdesc Represents a ConsumedRecords.
+             * @constructor
+             * @param {floe.v1.ConsumedRecords.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ConsumedRecords = function (properties) {
+                this.records = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * ConsumedRecords topic.
+             * @member {string} topic
+             * @memberof floe.v1.ConsumedRecords
+             * @instance
+             */
+            ConsumedRecords.prototype.topic = "";
+
+            /**
+             * ConsumedRecords partition.
+             * @member {number} partition
+             * @memberof floe.v1.ConsumedRecords
+             * @instance
+             */
+            ConsumedRecords.prototype.partition = 0;
+
+            /**
+             * ConsumedRecords records.
+             * @member {Array.<floe.v1.FetchedRecord.$Properties>} records
+             * @memberof floe.v1.ConsumedRecords
+             * @instance
+             */
+            ConsumedRecords.prototype.records = $util.emptyArray;
+
+            /**
+             * ConsumedRecords highWatermark.
+             * @member {number} highWatermark
+             * @memberof floe.v1.ConsumedRecords
+             * @instance
+             */
+            ConsumedRecords.prototype.highWatermark = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * Creates a new ConsumedRecords instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.ConsumedRecords
+             * @static
+             * @param {floe.v1.ConsumedRecords.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.ConsumedRecords} ConsumedRecords instance
+             * @type {{
+             *   (properties: floe.v1.ConsumedRecords.$Shape): floe.v1.ConsumedRecords & floe.v1.ConsumedRecords.$Shape;
+             *   (properties?: floe.v1.ConsumedRecords.$Properties): floe.v1.ConsumedRecords;
+             * }}
+             */
+            ConsumedRecords.create = function(properties) {
+                return new ConsumedRecords(properties);
+            };
+
+            /**
+             * Encodes the specified ConsumedRecords message. Does not implicitly {@link floe.v1.ConsumedRecords.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.ConsumedRecords
+             * @static
+             * @param {floe.v1.ConsumedRecords.$Properties} message ConsumedRecords message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ConsumedRecords.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.topic != null && $Object.hasOwnProperty.call(message, "topic") && message.topic !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.topic);
+                if (message.partition != null && $Object.hasOwnProperty.call(message, "partition") && message.partition !== 0)
+                    writer.uint32(/* id 2, wireType 0 =*/16).int32(message.partition);
+                if (message.records != null && message.records.length)
+                    for (let i = 0; i < message.records.length; ++i)
+                        $root.floe.v1.FetchedRecord.encode(message.records[i], writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+                if (message.highWatermark != null && $Object.hasOwnProperty.call(message, "highWatermark") && (typeof message.highWatermark === "object" ? message.highWatermark.low || message.highWatermark.high : message.highWatermark !== 0))
+                    writer.uint32(/* id 4, wireType 0 =*/32).int64(message.highWatermark);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a ConsumedRecords message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.ConsumedRecords
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.ConsumedRecords & floe.v1.ConsumedRecords.$Shape} ConsumedRecords
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ConsumedRecords.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.ConsumedRecords();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.topic = value;
+                            else
+                                delete message.topic;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.partition = value;
+                            else
+                                delete message.partition;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.records && message.records.length))
+                                message.records = [];
+                            message.records.push($root.floe.v1.FetchedRecord.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.highWatermark = value;
+                            else
+                                delete message.highWatermark;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return ConsumedRecords;
+        })();
+
+        v1.ConsumeCommitted = (function() {
+
+            /**
+             * Properties of a ConsumeCommitted.
+             * @typedef {Object} floe.v1.ConsumeCommitted.$Properties
+             * @property {Array.<floe.v1.PartitionOffset.$Properties>|null} [offsets] ConsumeCommitted offsets
+             * @property {Array.<floe.v1.PartitionOffset.$Properties>|null} [refused] ConsumeCommitted refused
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a ConsumeCommitted.
+             * @memberof floe.v1
+             * @interface IConsumeCommitted
+             * @augments floe.v1.ConsumeCommitted.$Properties
+             * @deprecated Use floe.v1.ConsumeCommitted.$Properties instead.
+             */
+
+            /**
+             * Shape of a ConsumeCommitted.
+             * @typedef {floe.v1.ConsumeCommitted.$Properties} floe.v1.ConsumeCommitted.$Shape
+             */
+
+            /**
+             * Constructs a new ConsumeCommitted.
+             * @memberof floe.v1
+             * @classdesc Represents a ConsumeCommitted.
+             * @constructor
+             * @param {floe.v1.ConsumeCommitted.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ConsumeCommitted = function (properties) {
+                this.offsets = [];
+                this.refused = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * ConsumeCommitted offsets.
+             * @member {Array.<floe.v1.PartitionOffset.$Properties>} offsets
+             * @memberof floe.v1.ConsumeCommitted
+             * @instance
+             */
+            ConsumeCommitted.prototype.offsets = $util.emptyArray;
+
+            /**
+             * ConsumeCommitted refused.
+             * @member {Array.<floe.v1.PartitionOffset.$Properties>} refused
+             * @memberof floe.v1.ConsumeCommitted
+             * @instance
+             */
+            ConsumeCommitted.prototype.refused = $util.emptyArray;
+
+            /**
+             * Creates a new ConsumeCommitted instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.ConsumeCommitted
+             * @static
+             * @param {floe.v1.ConsumeCommitted.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.ConsumeCommitted} ConsumeCommitted instance
+             * @type {{
+             *   (properties: floe.v1.ConsumeCommitted.$Shape): floe.v1.ConsumeCommitted & floe.v1.ConsumeCommitted.$Shape;
+             *   (properties?: floe.v1.ConsumeCommitted.$Properties): floe.v1.ConsumeCommitted;
+             * }}
+             */
+            ConsumeCommitted.create = function(properties) {
+                return new ConsumeCommitted(properties);
+            };
+
+            /**
+             * Encodes the specified ConsumeCommitted message. Does not implicitly {@link floe.v1.ConsumeCommitted.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.ConsumeCommitted
+             * @static
+             * @param {floe.v1.ConsumeCommitted.$Properties} message ConsumeCommitted message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ConsumeCommitted.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.offsets != null && message.offsets.length)
+                    for (let i = 0; i < message.offsets.length; ++i)
+                        $root.floe.v1.PartitionOffset.encode(message.offsets[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.refused != null && message.refused.length)
+                    for (let i = 0; i < message.refused.length; ++i)
+                        $root.floe.v1.PartitionOffset.encode(message.refused[i], writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a ConsumeCommitted message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.ConsumeCommitted
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.ConsumeCommitted & floe.v1.ConsumeCommitted.$Shape} ConsumeCommitted
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ConsumeCommitted.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.ConsumeCommitted();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.offsets && message.offsets.length))
+                                message.offsets = [];
+                            message.offsets.push($root.floe.v1.PartitionOffset.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.refused && message.refused.length))
+                                message.refused = [];
+                            message.refused.push($root.floe.v1.PartitionOffset.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return ConsumeCommitted;
+        })();
+
+        v1.ConsumeResponse = (function() {
+
+            /**
+             * Properties of a ConsumeResponse.
+             * @typedef {Object} floe.v1.ConsumeResponse.$Properties
+             * @property {floe.v1.ConsumeAssignment.$Properties|null} [assignment] ConsumeResponse assignment
+             * @property {floe.v1.ConsumedRecords.$Properties|null} [records] ConsumeResponse records
+             * @property {floe.v1.ConsumeCommitted.$Properties|null} [committed] ConsumeResponse committed
+             * @property {"assignment"|"records"|"committed"} [kind] ConsumeResponse kind
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a ConsumeResponse.
+             * @memberof floe.v1
+             * @interface IConsumeResponse
+             * @augments floe.v1.ConsumeResponse.$Properties
+             * @deprecated Use floe.v1.ConsumeResponse.$Properties instead.
+             */
+
+            /**
+             * Narrowed shape of a ConsumeResponse.
+             * @typedef {{
+             *   assignment?: floe.v1.ConsumeAssignment.$Shape|null;
+             *   records?: floe.v1.ConsumedRecords.$Shape|null;
+             *   committed?: floe.v1.ConsumeCommitted.$Shape|null;
+             *   $unknowns?: Array.<Uint8Array>;
+             * } & (
+             *   ({ kind?: undefined; assignment?: null; records?: null; committed?: null }|{ kind?: "assignment"; assignment: floe.v1.ConsumeAssignment.$Shape; records?: null; committed?: null }|{ kind?: "records"; assignment?: null; records: floe.v1.ConsumedRecords.$Shape; committed?: null }|{ kind?: "committed"; assignment?: null; records?: null; committed: floe.v1.ConsumeCommitted.$Shape })
+             * )} floe.v1.ConsumeResponse.$Shape
+             */
+
+            /**
+             * Constructs a new ConsumeResponse.
+             * @memberof floe.v1
+             * @classdesc Represents a ConsumeResponse.
+             * @constructor
+             * @param {floe.v1.ConsumeResponse.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ConsumeResponse = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * ConsumeResponse assignment.
+             * @member {floe.v1.ConsumeAssignment.$Properties|null|undefined} assignment
+             * @memberof floe.v1.ConsumeResponse
+             * @instance
+             */
+            ConsumeResponse.prototype.assignment = null;
+
+            /**
+             * ConsumeResponse records.
+             * @member {floe.v1.ConsumedRecords.$Properties|null|undefined} records
+             * @memberof floe.v1.ConsumeResponse
+             * @instance
+             */
+            ConsumeResponse.prototype.records = null;
+
+            /**
+             * ConsumeResponse committed.
+             * @member {floe.v1.ConsumeCommitted.$Properties|null|undefined} committed
+             * @memberof floe.v1.ConsumeResponse
+             * @instance
+             */
+            ConsumeResponse.prototype.committed = null;
+
+            // OneOf field names bound to virtual getters and setters
+            let $oneOfFields;
+
+            /**
+             * ConsumeResponse kind.
+             * @member {"assignment"|"records"|"committed"|undefined} kind
+             * @memberof floe.v1.ConsumeResponse
+             * @instance
+             */
+            $Object.defineProperty(ConsumeResponse.prototype, "kind", {
+                get: $util.oneOfGetter($oneOfFields = ["assignment", "records", "committed"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            /**
+             * Creates a new ConsumeResponse instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.ConsumeResponse
+             * @static
+             * @param {floe.v1.ConsumeResponse.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.ConsumeResponse} ConsumeResponse instance
+             * @type {{
+             *   (properties: floe.v1.ConsumeResponse.$Shape): floe.v1.ConsumeResponse & floe.v1.ConsumeResponse.$Shape;
+             *   (properties?: floe.v1.ConsumeResponse.$Properties): floe.v1.ConsumeResponse;
+             * }}
+             */
+            ConsumeResponse.create = function(properties) {
+                return new ConsumeResponse(properties);
+            };
+
+            /**
+             * Encodes the specified ConsumeResponse message. Does not implicitly {@link floe.v1.ConsumeResponse.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.ConsumeResponse
+             * @static
+             * @param {floe.v1.ConsumeResponse.$Properties} message ConsumeResponse message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ConsumeResponse.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.assignment != null && $Object.hasOwnProperty.call(message, "assignment"))
+                    $root.floe.v1.ConsumeAssignment.encode(message.assignment, writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.records != null && $Object.hasOwnProperty.call(message, "records"))
+                    $root.floe.v1.ConsumedRecords.encode(message.records, writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                if (message.committed != null && $Object.hasOwnProperty.call(message, "committed"))
+                    $root.floe.v1.ConsumeCommitted.encode(message.committed, writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a ConsumeResponse message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.ConsumeResponse
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.ConsumeResponse & floe.v1.ConsumeResponse.$Shape} ConsumeResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ConsumeResponse.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.ConsumeResponse();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            message.assignment = $root.floe.v1.ConsumeAssignment.decode(reader, reader.size(), $undefined, _depth + 1, message.assignment);
+                            message.kind = "assignment";
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            message.records = $root.floe.v1.ConsumedRecords.decode(reader, reader.size(), $undefined, _depth + 1, message.records);
+                            message.kind = "records";
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            message.committed = $root.floe.v1.ConsumeCommitted.decode(reader, reader.size(), $undefined, _depth + 1, message.committed);
+                            message.kind = "committed";
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return ConsumeResponse;
         })();
 
         return v1;

@@ -16,6 +16,7 @@ export type RecordsClient = Client & {
   produceStream(): ClientDuplexStream<floe.v1.IProduceRequest, floe.v1.ProduceResponse>;
   fetch(req: floe.v1.IFetchRequest, cb: (err: ServiceError | null, res?: floe.v1.FetchResponse) => void): void;
   tail(req: floe.v1.ITailRequest): ClientReadableStream<floe.v1.TailResponse>;
+  consume(): ClientDuplexStream<floe.v1.IConsumeRequest, floe.v1.ConsumeResponse>;
 };
 export type HealthClient = Client & {
   check(req: grpc.health.v1.IHealthCheckRequest, cb: (err: ServiceError | null, res?: grpc.health.v1.HealthCheckResponse) => void): void;

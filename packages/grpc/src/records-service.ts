@@ -39,7 +39,7 @@ export const DEFAULT_FETCH_MAX_BYTES = 1024 * 1024;
 /** Fetch and Tail answer at most this many record bytes a message (plus one batch larger than it). */
 export const MAX_FETCH_MAX_BYTES = 2 * 1024 * 1024;
 /** A tail waits this long for new data before it reads again (it also wakes on commits). */
-const TAIL_WAIT_MS = 5_000;
+export const TAIL_WAIT_MS = 5_000;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 /** One partition's batch of a produce request, checked and ready to append. */
@@ -56,7 +56,7 @@ export interface PreparedProduce {
   batches: PreparedBatch[];
 }
 
-function unknownFields(m: { $unknowns?: Uint8Array[] } | null | undefined, what: string): void {
+export function unknownFields(m: { $unknowns?: Uint8Array[] } | null | undefined, what: string): void {
   if (m?.$unknowns && m.$unknowns.length > 0) throw invalidArgument(`${what} has unknown fields`);
 }
 
@@ -209,14 +209,14 @@ export class RecordsService {
     return o;
   }
 
-  private maxBytesOf(maxBytes: number | null | undefined): number {
+  maxBytesOf(maxBytes: number | null | undefined): number {
     const m = maxBytes ?? 0;
     if (!Number.isInteger(m) || m < 0) throw invalidArgument(`max_bytes must be 0 or more, not ${m}`);
     return m === 0 ? DEFAULT_FETCH_MAX_BYTES : Math.min(m, MAX_FETCH_MAX_BYTES);
   }
 
   /** Reads from `offset`: the records at or after it and the offset to read next. */
-  private async readFrom(ref: PartitionRef, offset: number, maxBytes: number): Promise<{ records: IFetchedRecord[]; nextOffset: number; highWatermark: number; logStartOffset: number }> {
+  async readFrom(ref: PartitionRef, offset: number, maxBytes: number): Promise<{ records: IFetchedRecord[]; nextOffset: number; highWatermark: number; logStartOffset: number }> {
     let r;
     try {
       r = await this.log.read(ref, offset, maxBytes);

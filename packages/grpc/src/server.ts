@@ -17,8 +17,9 @@ import { ReflectionService } from '@grpc/reflection';
 import type { FloeLog } from '@floe/log';
 import { floe, grpc as grpcProtos } from './protos.ts';
 import { RecordsService, type TopicSource } from './records-service.ts';
-import { GrpcStatusError, statusOf, toServiceError } from './status.ts';
+import { GrpcStatusError, invalidArgument, statusOf, toServiceError } from './status.ts';
 import { silentGrpcLogger, type GrpcLogger } from './logger.ts';
+import { openConsumeSession, type ConsumeSession, type GroupMembership } from './group-consumer.ts';
 
 /** Largest request message the server accepts (grpc.max_receive_message_length). */
 export const DEFAULT_MAX_RECEIVE_MESSAGE_BYTES = 8 * 1024 * 1024;
@@ -39,6 +40,8 @@ export interface GrpcServerOptions {
   maxMessageBytes?: number;
   /** grpc.max_receive_message_length. Default 8 MiB. */
   maxReceiveMessageBytes?: number;
+  /** The group coordinator Records.Consume joins groups through; without it Consume is UNIMPLEMENTED. */
+  groups?: GroupMembership;
 }
 
 export interface RunningGrpcServer {
@@ -77,6 +80,7 @@ export const recordsServiceDefinition = {
   produceStream: method(RECORDS_SERVICE, 'ProduceStream', v1.ProduceRequest, v1.ProduceResponse, true, true),
   fetch: method(RECORDS_SERVICE, 'Fetch', v1.FetchRequest, v1.FetchResponse, false, false),
   tail: method(RECORDS_SERVICE, 'Tail', v1.TailRequest, v1.TailResponse, false, true),
+  consume: method(RECORDS_SERVICE, 'Consume', v1.ConsumeRequest, v1.ConsumeResponse, true, true),
 } satisfies ServiceDefinition;
 
 export const healthServiceDefinition = {
@@ -123,20 +127,8 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
       call.on('cancelled', abort);
       call.on('close', abort);
       closing.signal.addEventListener('abort', abort, { once: true });
-      const send = (m: floe.v1.ITailResponse) =>
-        new Promise<void>((resolve) => {
-          if (call.write(m)) resolve();
-          else {
-            const go = () => {
-              call.off('drain', go);
-              ac.signal.removeEventListener('abort', go);
-              resolve();
-            };
-            call.on('drain', go);
-            ac.signal.addEventListener('abort', go, { once: true });
-          }
-        });
-      records.tail(call.request, send, ac.signal).then(
+      const send = flowControlled(call);
+      records.tail(call.request, (m) => send(m, ac.signal), ac.signal).then(
         () => {
           closing.signal.removeEventListener('abort', abort);
           if (!call.cancelled) call.end();
@@ -147,6 +139,13 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
           if (!call.cancelled) call.emit('error', toServiceError(err));
         },
       );
+    },
+    consume: (call: ServerDuplexStream<floe.v1.ConsumeRequest, floe.v1.IConsumeResponse>) => {
+      if (!opts.groups) {
+        call.emit('error', { code: status.UNIMPLEMENTED, details: 'this server has no group coordinator' });
+        return;
+      }
+      consumeStream({ log: opts.log, records, groups: opts.groups, clientHost: call.getPeer() }, logger, closing.signal, call);
     },
   });
 
@@ -273,4 +272,83 @@ function produceStream(records: RecordsService, logger: GrpcLogger, call: Server
     failed = true;
     stopped = true;
   });
+}
+
+/**
+ * A writer for a server stream: writes at once (so messages keep call order) and resolves when
+ * the stream may take the next message or `signal` aborts.
+ */
+function flowControlled<T>(call: { write(m: T): boolean; on(e: 'drain', f: () => void): unknown; off(e: 'drain', f: () => void): unknown }) {
+  return (m: T, signal: AbortSignal) =>
+    new Promise<void>((resolve) => {
+      if (call.write(m) || signal.aborted) {
+        resolve();
+        return;
+      }
+      const go = () => {
+        call.off('drain', go);
+        signal.removeEventListener('abort', go);
+        resolve();
+      };
+      call.on('drain', go);
+      signal.addEventListener('abort', go, { once: true });
+    });
+}
+
+/**
+ * Records.Consume: the first request subscribes (opens the group session), later ones commit,
+ * one at a time in arrival order (reading pauses meanwhile). The stream ends when the client
+ * half-closes (after its last commit is answered), cancels, or the server closes; the member
+ * leaves the group then. A refused request ends it with its status.
+ */
+function consumeStream(
+  deps: Parameters<typeof openConsumeSession>[0],
+  logger: GrpcLogger,
+  closing: AbortSignal,
+  call: ServerDuplexStream<floe.v1.ConsumeRequest, floe.v1.IConsumeResponse>,
+): void {
+  const ac = new AbortController();
+  const abort = () => ac.abort();
+  call.on('cancelled', abort);
+  closing.addEventListener('abort', abort, { once: true });
+  const send = flowControlled<floe.v1.IConsumeResponse>(call);
+  let session: ConsumeSession | undefined;
+  let turn: Promise<void> = Promise.resolve();
+  let ended = false;
+  const finish = (err?: unknown) => {
+    if (ended) return;
+    ended = true;
+    ac.abort();
+    closing.removeEventListener('abort', abort);
+    if (call.cancelled) return;
+    if (err === undefined) call.end();
+    else {
+      report(logger, 'Consume', err);
+      call.emit('error', toServiceError(err));
+    }
+  };
+  call.on('data', (req: floe.v1.ConsumeRequest & { $unknowns?: Uint8Array[] }) => {
+    call.pause();
+    turn = turn
+      .then(async () => {
+        if (ended) return;
+        if (req.$unknowns && req.$unknowns.length > 0) throw invalidArgument('ConsumeRequest has unknown fields');
+        if (!session) {
+          if (req.kind !== 'subscribe') throw invalidArgument('the first ConsumeRequest must be a subscribe');
+          session = await openConsumeSession(deps, req.subscribe!, send);
+          session.run(ac.signal).then(() => finish(), finish);
+        } else {
+          if (req.kind !== 'commit') throw invalidArgument('after the subscribe, a ConsumeRequest must be a commit');
+          await session.commit(req.commit!);
+        }
+      })
+      .then(
+        () => {
+          if (!ended) call.resume();
+        },
+        (err: unknown) => finish(err),
+      );
+  });
+  // Half-closed: answer the commits already sent, then leave.
+  call.on('end', () => void turn.then(() => (session ? ac.abort() : finish())));
 }

@@ -7,6 +7,7 @@ import type { ClientReadableStream, ServiceError } from '@grpc/grpc-js';
 import { EmbeddedCoordinationStore } from '@floe/coordination';
 import { FloeLog } from '@floe/log';
 import { FsObjectStore } from '@floe/object-store';
+import { GroupCoordinator } from '@floe/groups';
 import { recordsClient, type RecordsClient } from '../../src/client.ts';
 import { floe, startGrpcServer, type RunningGrpcServer } from '../../src/index.ts';
 
@@ -15,6 +16,7 @@ export { callUnary as call } from '../../src/client.ts';
 
 export interface GrpcFixture {
   log: FloeLog;
+  groups: GroupCoordinator;
   server: RunningGrpcServer;
   address: string;
   records: RecordsClient;
@@ -26,17 +28,21 @@ export async function startFixture(): Promise<GrpcFixture> {
   const objects = await FsObjectStore.open(join(dir, 'objects'));
   const coordination = await EmbeddedCoordinationStore.open(join(dir, 'metadata'));
   const log = await FloeLog.open({ objects, coordination, node: 'test', lingerMs: 2, pollIntervalMs: 20 });
-  const server = await startGrpcServer({ log, topics: log.topics, host: '127.0.0.1', port: 0 });
+  // Fast heartbeats so that group tests see rebalances in milliseconds.
+  const groups = new GroupCoordinator({ store: coordination, pollMs: 20, consumerSettings: { heartbeatIntervalMs: 100, sessionMs: 3_000 } });
+  const server = await startGrpcServer({ log, topics: log.topics, host: '127.0.0.1', port: 0, groups });
   const address = `127.0.0.1:${server.port}`;
   const records = recordsClient(address);
   return {
     log,
+    groups,
     server,
     address,
     records,
     close: async () => {
       records.close();
       await server.close();
+      groups.close();
       await log.close();
       await objects.close();
       await coordination.close();
