@@ -2,7 +2,7 @@
 // (docs/grpc.md). Lines in, lines (or JSON) out.
 import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { callUnary, recordsClient, type RecordsClient } from '@floe/grpc';
+import { callUnary, consumeGroup, floe, recordsClient, type RecordsClient } from '@floe/grpc';
 
 export const DATA_USAGE = `usage:
   floe produce TOPIC [--partition N] [--key-separator SEP] [--file PATH]
@@ -11,6 +11,12 @@ export const DATA_USAGE = `usage:
   floe consume TOPIC [--partition N] [--from earliest|latest|OFFSET] [--timestamp MS]
                      [--count N] [--format value|json]
       prints records from the partition (default 0, from earliest) until --count or Ctrl-C
+  floe consume TOPIC[,TOPIC...] --group GROUP [--from earliest|latest] [--count N]
+                     [--format value|json]
+      consumes as a member of consumer group GROUP (partitions shared with the group's other
+      members, Kafka consumers with group.protocol=consumer among them), starting from the
+      group's committed offsets (--from: where a partition without one starts; default latest)
+      and committing what was printed
 options:
   --grpc HOST:PORT   a node's gRPC address (default: $FLOE_GRPC_ADDRESS, else 127.0.0.1:50051)`;
 
@@ -41,6 +47,8 @@ interface Options {
   timestamp: number | undefined;
   count: number | undefined;
   format: 'value' | 'json';
+  group: string | undefined;
+  fromGiven: boolean;
 }
 
 function parse(argv: readonly string[], env: NodeJS.ProcessEnv): Options {
@@ -54,6 +62,8 @@ function parse(argv: readonly string[], env: NodeJS.ProcessEnv): Options {
     timestamp: undefined,
     count: undefined,
     format: 'value',
+    group: undefined,
+    fromGiven: false,
   };
   const positional: string[] = [];
   const whole = (flag: string, v: string) => {
@@ -71,8 +81,10 @@ function parse(argv: readonly string[], env: NodeJS.ProcessEnv): Options {
     else if (a === '--partition') o.partition = whole(a, value());
     else if (a === '--key-separator') o.keySeparator = value();
     else if (a === '--file') o.file = value();
+    else if (a === '--group') o.group = value();
     else if (a === '--from') {
       o.from = value();
+      o.fromGiven = true;
       if (!/^(earliest|latest|\d+)$/.test(o.from)) throw new UsageError(`--from: expected earliest, latest or an offset, got "${o.from}"`);
     } else if (a === '--timestamp') o.timestamp = whole(a, value());
     else if (a === '--count') o.count = whole(a, value());
@@ -85,6 +97,11 @@ function parse(argv: readonly string[], env: NodeJS.ProcessEnv): Options {
   }
   if (positional.length !== 1) throw new UsageError('name one topic');
   o.topic = positional[0]!;
+  if (o.group !== undefined) {
+    if (o.group === '') throw new UsageError('--group: the group id is empty');
+    if (o.partition !== undefined || o.timestamp !== undefined) throw new UsageError('--group takes no --partition or --timestamp: the group assigns partitions');
+    if (o.fromGiven && o.from !== 'earliest' && o.from !== 'latest') throw new UsageError('--group: --from is earliest or latest (where a partition without a committed offset starts)');
+  }
   return o;
 }
 
@@ -165,7 +182,67 @@ async function produce(o: Options, io: DataCliIo): Promise<number> {
   return 0;
 }
 
+const text = (b: Uint8Array | null | undefined) => (b == null ? null : Buffer.from(b).toString('utf8'));
+
+/** One record as --format says; in a group, JSON lines also name the topic and partition. */
+function printRecord(o: Options, io: DataCliIo, r: floe.v1.IFetchedRecord, where?: { topic: string; partition: number }): void {
+  if (o.format === 'json') {
+    io.out(
+      JSON.stringify({
+        ...where,
+        offset: Number(r.offset),
+        timestamp: Number(r.timestampMs),
+        key: text(r.key),
+        value: text(r.value),
+        headers: Object.fromEntries((r.headers ?? []).map((h) => [h.key, text(h.value)])),
+      }),
+    );
+  } else io.out(text(r.value) ?? '');
+}
+
+/** `floe consume --group`: a member of the group until --count records were printed or Ctrl-C. */
+async function consumeInGroup(o: Options, io: DataCliIo): Promise<number> {
+  const client = recordsClient(o.address);
+  const stop = new AbortController();
+  io.signal?.addEventListener('abort', () => stop.abort(), { once: true });
+  let printed = 0;
+  try {
+    await consumeGroup(client, {
+      subscribe: {
+        groupId: o.group!,
+        topics: o.topic.split(','),
+        reset: o.from === 'earliest' && o.fromGiven ? floe.v1.StartPosition.START_POSITION_EARLIEST : floe.v1.StartPosition.START_POSITION_LATEST,
+      },
+      signal: stop.signal,
+      onRecords: (m) => {
+        let n = 0;
+        for (const r of m.records ?? []) {
+          if (o.count !== undefined && printed >= o.count) break;
+          printRecord(o, io, r, { topic: m.topic ?? '', partition: m.partition ?? 0 });
+          printed++;
+          n++;
+        }
+        if (o.count !== undefined && printed >= o.count) stop.abort();
+        return n;
+      },
+      onAssignment: (a) => {
+        const list = (ts: floe.v1.ITopicPartitions[]) => ts.map((t) => `${t.topic}:${(t.partitions ?? []).join(',')}`).join(' ') || 'none';
+        const revoked = a.revoked ?? [];
+        if (io.progress) io.err(`floe: group ${o.group}: own ${list(a.owned ?? [])}${revoked.length > 0 ? `; revoked ${list(revoked)}` : ''}\n`);
+      },
+    });
+    return 0;
+  } catch (err) {
+    if ((err as { code?: number }).code === 1 /* CANCELLED */) return 0;
+    io.err(`floe: ${describe(err)}\n`);
+    return 1;
+  } finally {
+    client.close();
+  }
+}
+
 async function consume(o: Options, io: DataCliIo): Promise<number> {
+  if (o.group !== undefined) return consumeInGroup(o, io);
   const client: RecordsClient = recordsClient(o.address);
   const partition = o.partition ?? 0;
   // Fail fast on an unknown topic or partition with a one-off Fetch (Tail would report it too,
@@ -196,21 +273,10 @@ async function consume(o: Options, io: DataCliIo): Promise<number> {
       resolve(c);
     };
     io.signal?.addEventListener('abort', () => stop(0), { once: true });
-    stream.on('data', (m: { records: { offset: unknown; timestampMs: unknown; key?: Uint8Array | null; value?: Uint8Array | null; headers: { key: string; value?: Uint8Array | null }[] }[] }) => {
+    stream.on('data', (m: floe.v1.TailResponse) => {
       for (const r of m.records) {
         if (o.count !== undefined && printed >= o.count) break;
-        const text = (b: Uint8Array | null | undefined) => (b == null ? null : Buffer.from(b).toString('utf8'));
-        if (o.format === 'json') {
-          io.out(
-            JSON.stringify({
-              offset: Number(r.offset),
-              timestamp: Number(r.timestampMs),
-              key: text(r.key),
-              value: text(r.value),
-              headers: Object.fromEntries(r.headers.map((h) => [h.key, text(h.value)])),
-            }),
-          );
-        } else io.out(text(r.value) ?? '');
+        printRecord(o, io, r);
         printed++;
       }
       if (o.count !== undefined && printed >= o.count) stop(0);

@@ -15,3 +15,5 @@ export { GrpcStatusError, statusOf } from './status.ts';
 export type { GrpcLogger } from './logger.ts';
 export { floe, grpc } from './protos.ts';
 export { callUnary, healthClient, recordsClient, type HealthClient, type RecordsClient } from './client.ts';
+export { consumeGroup, type GroupConsumeOptions } from './consume-client.ts';
+export type { GroupMembership } from './group-consumer.ts';

@@ -8,6 +8,7 @@ import { EmbeddedCoordinationStore } from '@floe/coordination';
 import { startGrpcServer, type RunningGrpcServer } from '@floe/grpc';
 import { FloeLog } from '@floe/log';
 import { FsObjectStore } from '@floe/object-store';
+import { GroupCoordinator } from '@floe/groups';
 import { runDataCommand } from '../../src/data-cli.ts';
 
 let dir: string;
@@ -15,6 +16,7 @@ let log: FloeLog;
 let objects: FsObjectStore;
 let coordination: EmbeddedCoordinationStore;
 let server: RunningGrpcServer;
+let groups: GroupCoordinator;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'floe-data-cli-'));
@@ -22,10 +24,13 @@ beforeAll(async () => {
   coordination = await EmbeddedCoordinationStore.open(join(dir, 'metadata'));
   log = await FloeLog.open({ objects, coordination, node: 'test', lingerMs: 2, pollIntervalMs: 20 });
   await log.topics.create('lines', 1, {});
-  server = await startGrpcServer({ log, topics: log.topics, host: '127.0.0.1', port: 0 });
+  await log.topics.create('grouped', 3, {});
+  groups = new GroupCoordinator({ store: coordination, pollMs: 20, consumerSettings: { heartbeatIntervalMs: 100 } });
+  server = await startGrpcServer({ log, topics: log.topics, host: '127.0.0.1', port: 0, groups });
 });
 afterAll(async () => {
   await server.close();
+  groups.close();
   await log.close();
   await objects.close();
   await coordination.close();
@@ -68,5 +73,27 @@ describe('floe produce and floe consume', () => {
       expect((await floe('consume', argv)).code).toBe(2);
     }
     expect((await floe('produce', ['lines', '--file', join(dir, 'absent.txt')])).code).toBe(2);
+  });
+
+  test('--group consumes as a group member from the committed offsets and commits what it printed', async () => {
+    const input = Array.from({ length: 30 }, (_, i) => `k${i}|v${i}`).join('\n') + '\n';
+    expect((await floe('produce', ['grouped', '--key-separator', '|'], input)).code).toBe(0);
+    const first = await floe('consume', ['grouped', '--group', 'cli', '--from', 'earliest', '--count', '12', '--format', 'json']);
+    expect(first.code).toBe(0);
+    expect(first.out).toHaveLength(12);
+    const seen = first.out.map((l) => JSON.parse(l) as { topic: string; partition: number; value: string });
+    expect(seen.every((r) => r.topic === 'grouped' && r.partition >= 0 && r.partition < 3)).toBe(true);
+    const committed = (await groups.fetchOffsets('cli')).reduce((n, c) => n + Number(c.offset), 0);
+    expect(committed).toBe(12);
+    // The next run starts where the first stopped: the other 18, none again (--from earliest for
+    // a partition the first run printed nothing of, so has no commit for).
+    const second = await floe('consume', ['grouped', '--group', 'cli', '--from', 'earliest', '--count', '18']);
+    expect(second.code).toBe(0);
+    expect(new Set([...seen.map((r) => r.value), ...second.out]).size).toBe(30);
+    for (const argv of [['grouped', '--group', 'cli', '--partition', '1'], ['grouped', '--group', 'cli', '--from', '5'], ['grouped', '--group', '']]) {
+      expect((await floe('consume', argv)).code).toBe(2);
+    }
+    const unknown = await floe('consume', ['absent', '--group', 'cli']);
+    expect(unknown).toMatchObject({ code: 1, err: expect.stringContaining('absent') });
   });
 });
