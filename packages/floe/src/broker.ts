@@ -205,6 +205,7 @@ export async function startBroker(config: FloeConfig, logger: Logger = consoleLo
       logger,
       maxMessageBytes: ctx.settings.maxMessageBytes,
       groups,
+      producerIds: ctx.producerIds,
     });
   } catch (err) {
     await http.close();

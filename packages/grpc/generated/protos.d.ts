@@ -28,6 +28,9 @@ export namespace floe {
              */
             static create(rpcImpl: $protobuf.RPCImpl, requestDelimited?: boolean, responseDelimited?: boolean): Records;
 
+            /** Calls InitProducer. */
+            initProducer: floe.v1.Records.InitProducer;
+
             /** Calls Produce. */
             produce: floe.v1.Records.Produce;
 
@@ -45,6 +48,25 @@ export namespace floe {
         }
 
         namespace Records {
+
+            /**
+             * Callback as used by {@link floe.v1.Records#initProducer}.
+             * @param error Error, if any
+             * @param [response] InitProducerResponse
+             */
+            type InitProducerCallback = (error: (Error|null), response?: floe.v1.InitProducerResponse) => void;
+
+            /** Calls InitProducer. */
+            type InitProducer = {
+              (request: floe.v1.IInitProducerRequest, callback: floe.v1.Records.InitProducerCallback): void;
+              (request: floe.v1.IInitProducerRequest): Promise<floe.v1.InitProducerResponse>;
+              readonly name: "InitProducer";
+              readonly path: "/floe.v1.Records/InitProducer";
+              readonly requestType: "InitProducerRequest";
+              readonly responseType: "InitProducerResponse";
+              readonly requestStream: undefined;
+              readonly responseStream: undefined;
+            };
 
             /**
              * Callback as used by {@link floe.v1.Records#produce}.
@@ -297,6 +319,213 @@ export namespace floe {
         }
 
         /**
+         * Properties of an InitProducerRequest.
+         * @deprecated Use floe.v1.InitProducerRequest.$Properties instead.
+         */
+        interface IInitProducerRequest extends floe.v1.InitProducerRequest.$Properties {
+        }
+
+        /** Represents an InitProducerRequest. */
+        class InitProducerRequest {
+
+            /**
+             * Constructs a new InitProducerRequest.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.InitProducerRequest.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /**
+             * Creates a new InitProducerRequest instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns InitProducerRequest instance
+             */
+            static create(properties: floe.v1.InitProducerRequest.$Shape): floe.v1.InitProducerRequest & floe.v1.InitProducerRequest.$Shape;
+            static create(properties?: floe.v1.InitProducerRequest.$Properties): floe.v1.InitProducerRequest;
+
+            /**
+             * Encodes the specified InitProducerRequest message. Does not implicitly {@link floe.v1.InitProducerRequest.verify|verify} messages.
+             * @param message InitProducerRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.InitProducerRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an InitProducerRequest message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.InitProducerRequest & floe.v1.InitProducerRequest.$Shape} InitProducerRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.InitProducerRequest & floe.v1.InitProducerRequest.$Shape;
+        }
+
+        namespace InitProducerRequest {
+
+            /** Properties of an InitProducerRequest. */
+            interface $Properties {
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an InitProducerRequest. */
+            type $Shape = floe.v1.InitProducerRequest.$Properties;
+        }
+
+        /**
+         * Properties of an InitProducerResponse.
+         * @deprecated Use floe.v1.InitProducerResponse.$Properties instead.
+         */
+        interface IInitProducerResponse extends floe.v1.InitProducerResponse.$Properties {
+        }
+
+        /** Represents an InitProducerResponse. */
+        class InitProducerResponse {
+
+            /**
+             * Constructs a new InitProducerResponse.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.InitProducerResponse.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** InitProducerResponse producerId. */
+            producerId: number;
+
+            /** InitProducerResponse producerEpoch. */
+            producerEpoch: number;
+
+            /**
+             * Creates a new InitProducerResponse instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns InitProducerResponse instance
+             */
+            static create(properties: floe.v1.InitProducerResponse.$Shape): floe.v1.InitProducerResponse & floe.v1.InitProducerResponse.$Shape;
+            static create(properties?: floe.v1.InitProducerResponse.$Properties): floe.v1.InitProducerResponse;
+
+            /**
+             * Encodes the specified InitProducerResponse message. Does not implicitly {@link floe.v1.InitProducerResponse.verify|verify} messages.
+             * @param message InitProducerResponse message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.InitProducerResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an InitProducerResponse message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.InitProducerResponse & floe.v1.InitProducerResponse.$Shape} InitProducerResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.InitProducerResponse & floe.v1.InitProducerResponse.$Shape;
+        }
+
+        namespace InitProducerResponse {
+
+            /** Properties of an InitProducerResponse. */
+            interface $Properties {
+
+                /** InitProducerResponse producerId */
+                producerId?: (number|null);
+
+                /** InitProducerResponse producerEpoch */
+                producerEpoch?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an InitProducerResponse. */
+            type $Shape = floe.v1.InitProducerResponse.$Properties;
+        }
+
+        /**
+         * Properties of an Idempotence.
+         * @deprecated Use floe.v1.Idempotence.$Properties instead.
+         */
+        interface IIdempotence extends floe.v1.Idempotence.$Properties {
+        }
+
+        /** Represents an Idempotence. */
+        class Idempotence {
+
+            /**
+             * Constructs a new Idempotence.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.Idempotence.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** Idempotence producerId. */
+            producerId: number;
+
+            /** Idempotence producerEpoch. */
+            producerEpoch: number;
+
+            /** Idempotence baseSequence. */
+            baseSequence: number;
+
+            /**
+             * Creates a new Idempotence instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns Idempotence instance
+             */
+            static create(properties: floe.v1.Idempotence.$Shape): floe.v1.Idempotence & floe.v1.Idempotence.$Shape;
+            static create(properties?: floe.v1.Idempotence.$Properties): floe.v1.Idempotence;
+
+            /**
+             * Encodes the specified Idempotence message. Does not implicitly {@link floe.v1.Idempotence.verify|verify} messages.
+             * @param message Idempotence message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.Idempotence.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an Idempotence message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.Idempotence & floe.v1.Idempotence.$Shape} Idempotence
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.Idempotence & floe.v1.Idempotence.$Shape;
+        }
+
+        namespace Idempotence {
+
+            /** Properties of an Idempotence. */
+            interface $Properties {
+
+                /** Idempotence producerId */
+                producerId?: (number|null);
+
+                /** Idempotence producerEpoch */
+                producerEpoch?: (number|null);
+
+                /** Idempotence baseSequence */
+                baseSequence?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an Idempotence. */
+            type $Shape = floe.v1.Idempotence.$Properties;
+        }
+
+        /**
          * Properties of a ProduceRequest.
          * @deprecated Use floe.v1.ProduceRequest.$Properties instead.
          */
@@ -323,6 +552,9 @@ export namespace floe {
 
             /** ProduceRequest records. */
             records: floe.v1.Record.$Properties[];
+
+            /** ProduceRequest idempotence. */
+            idempotence?: (floe.v1.Idempotence.$Properties|null);
 
             /**
              * Creates a new ProduceRequest instance using the specified properties.
@@ -364,6 +596,9 @@ export namespace floe {
 
                 /** ProduceRequest records */
                 records?: (floe.v1.Record.$Properties[]|null);
+
+                /** ProduceRequest idempotence */
+                idempotence?: (floe.v1.Idempotence.$Properties|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

@@ -60,6 +60,47 @@ export const floe = $root.floe = (() => {
             };
 
             /**
+             * Callback as used by {@link floe.v1.Records#initProducer}.
+             * @memberof floe.v1.Records
+             * @typedef InitProducerCallback
+             * @type {function}
+             * @param {Error|null} error Error, if any
+             * @param {floe.v1.InitProducerResponse} [response] InitProducerResponse
+             */
+
+            /**
+             * Calls InitProducer.
+             * @memberof floe.v1.Records
+             * @typedef InitProducer
+             * @type {{
+             *   (request: floe.v1.IInitProducerRequest, callback: floe.v1.Records.InitProducerCallback): void;
+             *   (request: floe.v1.IInitProducerRequest): Promise<floe.v1.InitProducerResponse>;
+             *   readonly name: "InitProducer";
+             *   readonly path: "/floe.v1.Records/InitProducer";
+             *   readonly requestType: "InitProducerRequest";
+             *   readonly responseType: "InitProducerResponse";
+             *   readonly requestStream: undefined;
+             *   readonly responseStream: undefined;
+             * }}
+             */
+
+            /**
+             * Calls InitProducer.
+             * @name floe.v1.Records#initProducer
+             * @type {floe.v1.Records.InitProducer}
+             */
+            $Object.defineProperties(Records.prototype.initProducer = function(request, callback) {
+                return $protobuf.rpc.Service.prototype.rpcCall.call(this, Records.prototype.initProducer, $root.floe.v1.InitProducerRequest, $root.floe.v1.InitProducerResponse, request, callback);
+            }, {
+                name: { value: "InitProducer" },
+                path: { value: "/floe.v1.Records/InitProducer" },
+                requestType: { value: "InitProducerRequest" },
+                responseType: { value: "InitProducerResponse" },
+                requestStream: { value: $undefined },
+                responseStream: { value: $undefined }
+            });
+
+            /**
              * Callback as used by {@link floe.v1.Records#produce}.
              * @memberof floe.v1.Records
              * @typedef ProduceCallback
@@ -674,6 +715,499 @@ export const floe = $root.floe = (() => {
             return Record;
         })();
 
+        v1.InitProducerRequest = (function() {
+
+            /**
+             * Properties of an InitProducerRequest.
+             * @typedef {Object} floe.v1.InitProducerRequest.$Properties
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an InitProducerRequest.
+             * @memberof floe.v1
+             * @interface IInitProducerRequest
+             * @augments floe.v1.InitProducerRequest.$Properties
+             * @deprecated Use floe.v1.InitProducerRequest.$Properties instead.
+             */
+
+            /**
+             * Shape of an InitProducerRequest.
+             * @typedef {floe.v1.InitProducerRequest.$Properties} floe.v1.InitProducerRequest.$Shape
+             */
+
+            /**
+             * Constructs a new InitProducerRequest.
+             * @memberof floe.v1
+             * @classdesc Represents an InitProducerRequest.
+             * @constructor
+             * @param {floe.v1.InitProducerRequest.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const InitProducerRequest = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Creates a new InitProducerRequest instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.InitProducerRequest
+             * @static
+             * @param {floe.v1.InitProducerRequest.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.InitProducerRequest} InitProducerRequest instance
+             * @type {{
+             *   (properties: floe.v1.InitProducerRequest.$Shape): floe.v1.InitProducerRequest & floe.v1.InitProducerRequest.$Shape;
+             *   (properties?: floe.v1.InitProducerRequest.$Properties): floe.v1.InitProducerRequest;
+             * }}
+             */
+            InitProducerRequest.create = function(properties) {
+                return new InitProducerRequest(properties);
+            };
+
+            /**
+             * Encodes the specified InitProducerRequest message. Does not implicitly {@link floe.v1.InitProducerRequest.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.InitProducerRequest
+             * @static
+             * @param {floe.v1.InitProducerRequest.$Properties} message InitProducerRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            InitProducerRequest.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes an InitProducerRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.InitProducerRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.InitProducerRequest & floe.v1.InitProducerRequest.$Shape} InitProducerRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            InitProducerRequest.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.InitProducerRequest();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    reader.skipType(tag & 7, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return InitProducerRequest;
+        })();
+
+        v1.InitProducerResponse = (function() {
+
+            /**
+             * Properties of an InitProducerResponse.
+             * @typedef {Object} floe.v1.InitProducerResponse.$Properties
+             * @property {number|null} [producerId] InitProducerResponse producerId
+             * @property {number|null} [producerEpoch] InitProducerResponse producerEpoch
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an InitProducerResponse.
+             * @memberof floe.v1
+             * @interface IInitProducerResponse
+             * @augments floe.v1.InitProducerResponse.$Properties
+             * @deprecated Use floe.v1.InitProducerResponse.$Properties instead.
+             */
+
+            /**
+             * Shape of an InitProducerResponse.
+             * @typedef {floe.v1.InitProducerResponse.$Properties} floe.v1.InitProducerResponse.$Shape
+             */
+
+            /**
+             * Constructs a new InitProducerResponse.
+             * @memberof floe.v1
+             * @classdesc Represents an InitProducerResponse.
+             * @constructor
+             * @param {floe.v1.InitProducerResponse.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const InitProducerResponse = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * InitProducerResponse producerId.
+             * @member {number} producerId
+             * @memberof floe.v1.InitProducerResponse
+             * @instance
+             */
+            InitProducerResponse.prototype.producerId = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * InitProducerResponse producerEpoch.
+             * @member {number} producerEpoch
+             * @memberof floe.v1.InitProducerResponse
+             * @instance
+             */
+            InitProducerResponse.prototype.producerEpoch = 0;
+
+            /**
+             * Creates a new InitProducerResponse instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.InitProducerResponse
+             * @static
+             * @param {floe.v1.InitProducerResponse.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.InitProducerResponse} InitProducerResponse instance
+             * @type {{
+             *   (properties: floe.v1.InitProducerResponse.$Shape): floe.v1.InitProducerResponse & floe.v1.InitProducerResponse.$Shape;
+             *   (properties?: floe.v1.InitProducerResponse.$Properties): floe.v1.InitProducerResponse;
+             * }}
+             */
+            InitProducerResponse.create = function(properties) {
+                return new InitProducerResponse(properties);
+            };
+
+            /**
+             * Encodes the specified InitProducerResponse message. Does not implicitly {@link floe.v1.InitProducerResponse.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.InitProducerResponse
+             * @static
+             * @param {floe.v1.InitProducerResponse.$Properties} message InitProducerResponse message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            InitProducerResponse.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.producerId != null && $Object.hasOwnProperty.call(message, "producerId") && (typeof message.producerId === "object" ? message.producerId.low || message.producerId.high : message.producerId !== 0))
+                    writer.uint32(/* id 1, wireType 0 =*/8).int64(message.producerId);
+                if (message.producerEpoch != null && $Object.hasOwnProperty.call(message, "producerEpoch") && message.producerEpoch !== 0)
+                    writer.uint32(/* id 2, wireType 0 =*/16).int32(message.producerEpoch);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes an InitProducerResponse message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.InitProducerResponse
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.InitProducerResponse & floe.v1.InitProducerResponse.$Shape} InitProducerResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            InitProducerResponse.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.InitProducerResponse();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.producerId = value;
+                            else
+                                delete message.producerId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.producerEpoch = value;
+                            else
+                                delete message.producerEpoch;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return InitProducerResponse;
+        })();
+
+        v1.Idempotence = (function() {
+
+            /**
+             * Properties of an Idempotence.
+             * @typedef {Object} floe.v1.Idempotence.$Properties
+             * @property {number|null} [producerId] Idempotence producerId
+             * @property {number|null} [producerEpoch] Idempotence producerEpoch
+             * @property {number|null} [baseSequence] Idempotence baseSequence
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an Idempotence.
+             * @memberof floe.v1
+             * @interface IIdempotence
+             * @augments floe.v1.Idempotence.$Properties
+             * @deprecated Use floe.v1.Idempotence.$Properties instead.
+             */
+
+            /**
+             * Shape of an Idempotence.
+             * @typedef {floe.v1.Idempotence.$Properties} floe.v1.Idempotence.$Shape
+             */
+
+            /**
+             * Constructs a new Idempotence.
+             * @memberof floe.v1
+             * @classdesc Represents an Idempotence.
+             * @constructor
+             * @param {floe.v1.Idempotence.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Idempotence = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Idempotence producerId.
+             * @member {number} producerId
+             * @memberof floe.v1.Idempotence
+             * @instance
+             */
+            Idempotence.prototype.producerId = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * Idempotence producerEpoch.
+             * @member {number} producerEpoch
+             * @memberof floe.v1.Idempotence
+             * @instance
+             */
+            Idempotence.prototype.producerEpoch = 0;
+
+            /**
+             * Idempotence baseSequence.
+             * @member {number} baseSequence
+             * @memberof floe.v1.Idempotence
+             * @instance
+             */
+            Idempotence.prototype.baseSequence = 0;
+
+            /**
+             * Creates a new Idempotence instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.Idempotence
+             * @static
+             * @param {floe.v1.Idempotence.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.Idempotence} Idempotence instance
+             * @type {{
+             *   (properties: floe.v1.Idempotence.$Shape): floe.v1.Idempotence & floe.v1.Idempotence.$Shape;
+             *   (properties?: floe.v1.Idempotence.$Properties): floe.v1.Idempotence;
+             * }}
+             */
+            Idempotence.create = function(properties) {
+                return new Idempotence(properties);
+            };
+
+            /**
+             * Encodes the specified Idempotence message. Does not implicitly {@link floe.v1.Idempotence.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.Idempotence
+             * @static
+             * @param {floe.v1.Idempotence.$Properties} message Idempotence message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Idempotence.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.producerId != null && $Object.hasOwnProperty.call(message, "producerId") && (typeof message.producerId === "object" ? message.producerId.low || message.producerId.high : message.producerId !== 0))
+                    writer.uint32(/* id 1, wireType 0 =*/8).int64(message.producerId);
+                if (message.producerEpoch != null && $Object.hasOwnProperty.call(message, "producerEpoch") && message.producerEpoch !== 0)
+                    writer.uint32(/* id 2, wireType 0 =*/16).int32(message.producerEpoch);
+                if (message.baseSequence != null && $Object.hasOwnProperty.call(message, "baseSequence") && message.baseSequence !== 0)
+                    writer.uint32(/* id 3, wireType 0 =*/24).int32(message.baseSequence);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes an Idempotence message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.Idempotence
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.Idempotence & floe.v1.Idempotence.$Shape} Idempotence
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Idempotence.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.Idempotence();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.producerId = value;
+                            else
+                                delete message.producerId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.producerEpoch = value;
+                            else
+                                delete message.producerEpoch;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.baseSequence = value;
+                            else
+                                delete message.baseSequence;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return Idempotence;
+        })();
+
         v1.ProduceRequest = (function() {
 
             /**
@@ -682,6 +1216,7 @@ export const floe = $root.floe = (() => {
              * @property {string|null} [topic] ProduceRequest topic
              * @property {number|null} [partition] ProduceRequest partition
              * @property {Array.<floe.v1.Record.$Properties>|null} [records] ProduceRequest records
+             * @property {floe.v1.Idempotence.$Properties|null} [idempotence] ProduceRequest idempotence
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -738,6 +1273,14 @@ export const floe = $root.floe = (() => {
              */
             ProduceRequest.prototype.records = $util.emptyArray;
 
+            /**
+             * ProduceRequest idempotence.
+             * @member {floe.v1.Idempotence.$Properties|null|undefined} idempotence
+             * @memberof floe.v1.ProduceRequest
+             * @instance
+             */
+            ProduceRequest.prototype.idempotence = null;
+
             // OneOf field names bound to virtual getters and setters
             let $oneOfFields;
 
@@ -786,6 +1329,8 @@ export const floe = $root.floe = (() => {
                 if (message.records != null && message.records.length)
                     for (let i = 0; i < message.records.length; ++i)
                         $root.floe.v1.Record.encode(message.records[i], writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+                if (message.idempotence != null && $Object.hasOwnProperty.call(message, "idempotence"))
+                    $root.floe.v1.Idempotence.encode(message.idempotence, writer.uint32(/* id 4, wireType 2 =*/34).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -852,6 +1397,12 @@ export const floe = $root.floe = (() => {
                             if (!(message.records && message.records.length))
                                 message.records = [];
                             message.records.push($root.floe.v1.Record.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            message.idempotence = $root.floe.v1.Idempotence.decode(reader, reader.size(), $undefined, _depth + 1, message.idempotence);
                             continue;
                         }
                     }

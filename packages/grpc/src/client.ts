@@ -12,6 +12,7 @@ import { floe, grpc } from './protos.ts';
 import { healthServiceDefinition, recordsServiceDefinition } from './server.ts';
 
 export type RecordsClient = Client & {
+  initProducer(req: floe.v1.IInitProducerRequest, cb: (err: ServiceError | null, res?: floe.v1.InitProducerResponse) => void): void;
   produce(req: floe.v1.IProduceRequest, cb: (err: ServiceError | null, res?: floe.v1.ProduceResponse) => void): void;
   produceStream(): ClientDuplexStream<floe.v1.IProduceRequest, floe.v1.ProduceResponse>;
   fetch(req: floe.v1.IFetchRequest, cb: (err: ServiceError | null, res?: floe.v1.FetchResponse) => void): void;

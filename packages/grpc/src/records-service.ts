@@ -60,6 +60,20 @@ export function unknownFields(m: { $unknowns?: Uint8Array[] } | null | undefined
   if (m?.$unknowns && m.$unknowns.length > 0) throw invalidArgument(`${what} has unknown fields`);
 }
 
+/** The producer of an idempotent request, checked; undefined for a plain one. */
+function checkIdempotence(i: floe.v1.IIdempotence | null | undefined, explicitPartition: boolean): { id: number; epoch: number; baseSequence: number } | undefined {
+  if (i === null || i === undefined) return undefined;
+  unknownFields(i as { $unknowns?: Uint8Array[] }, 'Idempotence');
+  if (!explicitPartition) throw invalidArgument('an idempotent produce request names its partition: its records are one batch of the producer');
+  const id = Number(i.producerId ?? 0);
+  const epoch = i.producerEpoch ?? 0;
+  const baseSequence = i.baseSequence ?? 0;
+  if (!Number.isSafeInteger(id) || id < 0) throw invalidArgument(`producer_id must be one InitProducer returned, not ${String(i.producerId)}`);
+  if (!Number.isInteger(epoch) || epoch < 0 || epoch > 32767) throw invalidArgument(`producer_epoch must be 0 to 32767, not ${epoch}`);
+  if (!Number.isInteger(baseSequence) || baseSequence < 0) throw invalidArgument(`base_sequence must be 0 or more, not ${baseSequence}`);
+  return { id, epoch, baseSequence };
+}
+
 function bytesOrNull(v: Uint8Array | null | undefined): Buffer | null {
   if (v === null || v === undefined) return null;
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
@@ -124,6 +138,7 @@ export class RecordsService {
     if (records.length === 0) throw invalidArgument('a produce request needs at least one record');
     const explicit = req.partition !== null && req.partition !== undefined;
     if (explicit) this.partitionRef(topic, req.partition);
+    const producer = checkIdempotence(req.idempotence, explicit);
     const now = Date.now();
     let roundRobin: number | undefined;
     const byPartition = new Map<number, RecordInput[]>();
@@ -152,12 +167,12 @@ export class RecordsService {
     const logAppend = topic.configs['message.timestamp.type'] === 'LogAppendTime';
     const batches: PreparedBatch[] = [];
     for (const [partition, list] of byPartition) {
-      const batch = buildBatch({ records: list });
+      const batch = buildBatch({ records: list, ...(producer ? { producerId: producer.id, producerEpoch: producer.epoch, baseSequence: producer.baseSequence } : {}) });
       if (batch.length > limit) {
         throw invalidArgument(`the ${list.length} records for partition ${partition} make a ${batch.length}-byte batch; topic "${topic.name}" allows ${limit} (max.message.bytes)`);
       }
       const h = readBatchHeader(batch);
-      const info: Omit<PendingBatch, 'partition'> = { offsetCount: list.length, recordCount: list.length, maxTimestamp: Number(h.maxTimestamp) };
+      const info: Omit<PendingBatch, 'partition'> = { offsetCount: list.length, recordCount: list.length, maxTimestamp: Number(h.maxTimestamp), ...(producer ? { producer } : {}) };
       if (logAppend) {
         setLogAppendTime(batch, BigInt(now));
         info.maxTimestamp = now;
@@ -192,7 +207,9 @@ export class RecordsService {
         const b = prepared.batches[i]!;
         if (o.kind === 'rejected') throw new LogError(o.error, o.message);
         const { logStartOffset } = await this.log.offsets(b.ref, false);
-        partitions.push({ partition: b.partition, baseOffset: o.baseOffset, recordCount: b.recordCount, logStartOffset, logAppendTimeMs: b.logAppendTime });
+        // A retried idempotent request answers the first one's offsets (and append time).
+        const appendTime = o.kind === 'duplicate' && b.logAppendTime !== -1 ? o.maxTimestamp : b.logAppendTime;
+        partitions.push({ partition: b.partition, baseOffset: o.baseOffset, recordCount: b.recordCount, logStartOffset, logAppendTimeMs: appendTime });
       }
       return { partitions };
     });

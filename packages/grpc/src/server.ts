@@ -42,6 +42,8 @@ export interface GrpcServerOptions {
   maxReceiveMessageBytes?: number;
   /** The group coordinator Records.Consume joins groups through; without it Consume is UNIMPLEMENTED. */
   groups?: GroupMembership;
+  /** Producer ids for InitProducer (the Kafka door's allocator); without it InitProducer is UNIMPLEMENTED. */
+  producerIds?: { allocate(): Promise<number> };
 }
 
 export interface RunningGrpcServer {
@@ -76,6 +78,7 @@ const health = grpcProtos.health.v1;
 
 /** The service definitions, for servers and for clients (makeGenericClientConstructor). */
 export const recordsServiceDefinition = {
+  initProducer: method(RECORDS_SERVICE, 'InitProducer', v1.InitProducerRequest, v1.InitProducerResponse, false, false),
   produce: method(RECORDS_SERVICE, 'Produce', v1.ProduceRequest, v1.ProduceResponse, false, false),
   produceStream: method(RECORDS_SERVICE, 'ProduceStream', v1.ProduceRequest, v1.ProduceResponse, true, true),
   fetch: method(RECORDS_SERVICE, 'Fetch', v1.FetchRequest, v1.FetchResponse, false, false),
@@ -118,6 +121,10 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
   let serving = true;
 
   server.addService(recordsServiceDefinition, {
+    initProducer: unary(logger, 'InitProducer', async (): Promise<floe.v1.IInitProducerResponse> => {
+      if (!opts.producerIds) throw new GrpcStatusError(status.UNIMPLEMENTED, 'this server allocates no producer ids');
+      return { producerId: await opts.producerIds.allocate(), producerEpoch: 0 };
+    }),
     produce: unary(logger, 'Produce', (req: floe.v1.ProduceRequest) => records.produce(req)),
     fetch: unary(logger, 'Fetch', (req: floe.v1.FetchRequest) => records.fetch(req)),
     produceStream: (call: ServerDuplexStream<floe.v1.ProduceRequest, floe.v1.IProduceResponse>) => produceStream(records, logger, call),

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClientReadableStream, ServiceError } from '@grpc/grpc-js';
 import { EmbeddedCoordinationStore } from '@floe/coordination';
-import { FloeLog } from '@floe/log';
+import { FloeLog, ProducerIdAllocator } from '@floe/log';
 import { FsObjectStore } from '@floe/object-store';
 import { GroupCoordinator } from '@floe/groups';
 import { recordsClient, type RecordsClient } from '../../src/client.ts';
@@ -30,7 +30,7 @@ export async function startFixture(): Promise<GrpcFixture> {
   const log = await FloeLog.open({ objects, coordination, node: 'test', lingerMs: 2, pollIntervalMs: 20 });
   // Fast heartbeats so that group tests see rebalances in milliseconds.
   const groups = new GroupCoordinator({ store: coordination, pollMs: 20, consumerSettings: { heartbeatIntervalMs: 100, sessionMs: 3_000 } });
-  const server = await startGrpcServer({ log, topics: log.topics, host: '127.0.0.1', port: 0, groups });
+  const server = await startGrpcServer({ log, topics: log.topics, host: '127.0.0.1', port: 0, groups, producerIds: new ProducerIdAllocator(coordination) });
   const address = `127.0.0.1:${server.port}`;
   const records = recordsClient(address);
   return {

@@ -231,4 +231,36 @@ describe('gRPC Records service', () => {
       client.close();
     }
   });
+
+  it('idempotent produce: a retried request answers its first offsets and writes nothing; gaps and old epochs are refused', async () => {
+    await f.log.topics.create('idem', 2, {});
+    const { producerId, producerEpoch } = await call(f.records.initProducer, f.records, {});
+    expect(Number(producerId)).toBeGreaterThanOrEqual(0);
+    const other = await call(f.records.initProducer, f.records, {});
+    expect(Number(other.producerId)).not.toBe(Number(producerId));
+    const req = (baseSequence: number, n: number, partition = 0, epoch = producerEpoch) => ({
+      topic: 'idem',
+      partition,
+      records: Array.from({ length: n }, (_, i) => ({ value: b(`s${baseSequence + i}`) })),
+      idempotence: { producerId, producerEpoch: epoch, baseSequence },
+    });
+    const first = await produce(req(0, 3));
+    expect(first.partitions[0]).toMatchObject({ baseOffset: 0, recordCount: 3 });
+    const retry = await produce(req(0, 3));
+    expect(retry.partitions[0]).toMatchObject({ baseOffset: 0, recordCount: 3 });
+    expect((await produce(req(3, 2))).partitions[0]).toMatchObject({ baseOffset: 3 });
+    expect(await hw('idem')).toBe(5);
+    // Sequences are per partition.
+    expect((await produce(req(0, 1, 1))).partitions[0]).toMatchObject({ baseOffset: 0 });
+    const refused = async (r: floe.v1.IProduceRequest) => (await produce(r).then(() => null, (e: ServiceError) => e))!;
+    expect(await refused(req(9, 1))).toMatchObject({ code: status.FAILED_PRECONDITION });
+    expect(await refused({ ...req(5, 1), partition: undefined })).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('partition') });
+    expect(await refused({ ...req(5, 1), idempotence: { producerId: -4, producerEpoch: 0, baseSequence: 5 } })).toMatchObject({ code: status.INVALID_ARGUMENT });
+    // A new epoch fences the old one.
+    expect((await produce(req(0, 1, 0, producerEpoch + 1))).partitions[0]).toMatchObject({ baseOffset: 5 });
+    expect(await refused(req(5, 1))).toMatchObject({ code: status.FAILED_PRECONDITION });
+    expect(await hw('idem')).toBe(6);
+    const stored = (await fetch({ topic: 'idem', partition: 0, offset: 0 })).records.map((r) => Buffer.from(r.value!).toString());
+    expect(stored).toEqual(['s0', 's1', 's2', 's3', 's4', 's0']);
+  });
 });
