@@ -1,6 +1,6 @@
 // Interop: one FloeLog (embedded default in a temp dir) served by an in-process Kafka listener
 // (@floe/broker's handlers) and by the gRPC server. Records produced with gRPC are read by kcat
-// with the same offsets, keys, headers and timestamps; records produced by kcat are returned by
+// and by Kafka's Java consumer (ConsoleConsumer) with the same offsets, keys, headers and timestamps; records produced by kcat are returned by
 // gRPC Fetch and Tail with kcat's offsets, keys, headers and timestamps.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { EmbeddedCoordinationStore } from '@floe/coordination';
 import { GroupCoordinator } from '@floe/groups';
 import { FloeLog, ProducerIdAllocator } from '@floe/log';
 import { FsObjectStore } from '@floe/object-store';
-import { loadTestEnv, runTool } from '@floe/testkit';
+import { javaTool, loadTestEnv, runTool } from '@floe/testkit';
 import { startGrpcServer, type RunningGrpcServer } from '../../src/index.ts';
 import { call, collectTail, recordsClient, type RecordsClient } from '../support/grpc-fixture.ts';
 
@@ -65,7 +65,7 @@ describe('gRPC and Kafka clients on the same log (kcat)', () => {
     listener = new KafkaListener({ registry: createRegistry(brokerHandlers(ctx)), host: '127.0.0.1', port: 0, logger: silentLogger });
     self.port = (await listener.listen()).port;
     bootstrap = `127.0.0.1:${self.port}`;
-    grpcServer = await startGrpcServer({ log, topics: log.topics, host: '127.0.0.1', port: 0 });
+    grpcServer = await startGrpcServer({ log, topics: log.topics, host: '127.0.0.1', port: 0, producerIds: ctx.producerIds });
     client = recordsClient(`127.0.0.1:${grpcServer.port}`);
     closeAll = async () => {
       client.close();
@@ -106,6 +106,34 @@ describe('gRPC and Kafka clients on the same log (kcat)', () => {
       { offset: 4, timestamp: 1_700_000_000_125, key: 'k3', value: '', headers: '' },
     ]);
   });
+
+  it("Kafka's Java consumer (ConsoleConsumer) reads records produced with gRPC, idempotent ones too, with the same offsets, keys, headers and timestamps", async () => {
+    await log.topics.create('to-java', 1, {});
+    await call(client.produce, client, {
+      topic: 'to-java',
+      partition: 0,
+      records: [
+        { key: Buffer.from('k1'), value: Buffer.from('v1'), headers: [{ key: 'h1', value: Buffer.from('x1') }], timestampMs: 1_700_000_000_201 },
+        { value: Buffer.from('v2'), timestampMs: 1_700_000_000_202 },
+      ],
+    });
+    const { producerId, producerEpoch } = await call(client.initProducer, client, {});
+    const idempotent = { topic: 'to-java', partition: 0, records: [{ key: Buffer.from('k3'), value: Buffer.from('v3'), timestampMs: 1_700_000_000_203 }], idempotence: { producerId, producerEpoch, baseSequence: 0 } };
+    expect((await call(client.produce, client, idempotent)).partitions[0]).toMatchObject({ baseOffset: 2 });
+    expect((await call(client.produce, client, idempotent)).partitions[0]).toMatchObject({ baseOffset: 2 }); // a retry: not written again
+    const t = javaTool(env.java, env.kafkaClasspath, 'org.apache.kafka.tools.consumer.ConsoleConsumer', [
+      '--bootstrap-server', bootstrap, '--topic', 'to-java', '--partition', '0', '--offset', 'earliest', '--max-messages', '3', '--timeout-ms', '20000',
+      '--formatter-property', 'print.timestamp=true', '--formatter-property', 'print.offset=true', '--formatter-property', 'print.key=true',
+      '--formatter-property', 'print.headers=true', '--formatter-property', 'key.separator=|', '--formatter-property', 'headers.separator=;',
+    ]);
+    const r = await runTool(t.command, t.args, { timeoutMs: 60_000 });
+    expect(r.stderr).toMatch(/Processed a total of 3 messages/);
+    expect(r.stdout.trim().split('\n')).toEqual([
+      'CreateTime:1700000000201|Offset:0|h1:x1|k1|v1',
+      'CreateTime:1700000000202|Offset:1|NO_HEADERS|null|v2',
+      'CreateTime:1700000000203|Offset:2|NO_HEADERS|k3|v3',
+    ]);
+  }, 90_000);
 
   it('gRPC Fetch and Tail return records produced by kcat as kcat reads them', async () => {
     await log.topics.create('from-kcat', 1, {});
