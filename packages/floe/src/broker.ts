@@ -206,6 +206,15 @@ export async function startBroker(config: FloeConfig, logger: Logger = consoleLo
       maxMessageBytes: ctx.settings.maxMessageBytes,
       groups,
       producerIds: ctx.producerIds,
+      observer: {
+        onCall: (e) => {
+          metrics.grpcCalls.inc({ method: e.method, code: e.code });
+          metrics.grpcCallSeconds.observe({ method: e.method }, e.durationMs / 1000);
+          if (e.messagesIn > 0) metrics.grpcMessages.inc({ method: e.method, direction: 'in' }, e.messagesIn);
+          if (e.messagesOut > 0) metrics.grpcMessages.inc({ method: e.method, direction: 'out' }, e.messagesOut);
+        },
+        onBytes: (method, direction, bytes) => metrics.grpcBytes.inc({ method, direction }, bytes),
+      },
     });
   } catch (err) {
     await http.close();

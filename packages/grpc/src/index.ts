@@ -17,3 +17,4 @@ export { floe, grpc } from './protos.ts';
 export { callUnary, healthClient, recordsClient, type HealthClient, type RecordsClient } from './client.ts';
 export { consumeGroup, type GroupConsumeOptions } from './consume-client.ts';
 export type { GroupMembership } from './group-consumer.ts';
+export type { GrpcCallEvent, GrpcCallObserver } from './call-observer.ts';

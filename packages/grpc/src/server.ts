@@ -19,6 +19,7 @@ import { floe, grpc as grpcProtos } from './protos.ts';
 import { RecordsService, type TopicSource } from './records-service.ts';
 import { GrpcStatusError, invalidArgument, statusOf, toServiceError } from './status.ts';
 import { silentGrpcLogger, type GrpcLogger } from './logger.ts';
+import { countingDefinition, observingInterceptor, type GrpcCallObserver } from './call-observer.ts';
 import { openConsumeSession, type ConsumeSession, type GroupMembership } from './group-consumer.ts';
 
 /** Largest request message the server accepts (grpc.max_receive_message_length). */
@@ -44,6 +45,8 @@ export interface GrpcServerOptions {
   groups?: GroupMembership;
   /** Producer ids for InitProducer (the Kafka door's allocator); without it InitProducer is UNIMPLEMENTED. */
   producerIds?: { allocate(): Promise<number> };
+  /** Told of every finished call and of message bytes (metrics). */
+  observer?: GrpcCallObserver;
 }
 
 export interface RunningGrpcServer {
@@ -116,11 +119,17 @@ function report(logger: GrpcLogger, name: string, err: unknown): void {
 export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningGrpcServer> {
   const logger = opts.logger ?? silentGrpcLogger;
   const records = new RecordsService({ log: opts.log, topics: opts.topics, ...(opts.maxMessageBytes !== undefined ? { maxMessageBytes: opts.maxMessageBytes } : {}) });
-  const server = new Server({ 'grpc.max_receive_message_length': opts.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_MESSAGE_BYTES });
+  const onCall = opts.observer?.onCall;
+  const onBytes = opts.observer?.onBytes;
+  const server = new Server({
+    'grpc.max_receive_message_length': opts.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
+    ...(onCall ? { interceptors: [observingInterceptor(onCall)] } : {}),
+  });
+  const counted = <D extends ServiceDefinition>(def: D): D => (onBytes ? countingDefinition(def, onBytes) : def);
   const closing = new AbortController();
   let serving = true;
 
-  server.addService(recordsServiceDefinition, {
+  server.addService(counted(recordsServiceDefinition), {
     initProducer: unary(logger, 'InitProducer', async (): Promise<floe.v1.IInitProducerResponse> => {
       if (!opts.producerIds) throw new GrpcStatusError(status.UNIMPLEMENTED, 'this server allocates no producer ids');
       return { producerId: await opts.producerIds.allocate(), producerEpoch: 0 };
@@ -160,7 +169,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
     if (service !== '' && service !== RECORDS_SERVICE) return undefined;
     return serving ? health.HealthCheckResponse.ServingStatus.SERVING : health.HealthCheckResponse.ServingStatus.NOT_SERVING;
   };
-  server.addService(healthServiceDefinition, {
+  server.addService(counted(healthServiceDefinition), {
     check: (call: ServerUnaryCall<grpcProtos.health.v1.HealthCheckRequest, grpcProtos.health.v1.IHealthCheckResponse>, cb: sendUnaryData<grpcProtos.health.v1.IHealthCheckResponse>) => {
       const s = healthStatus(call.request.service);
       if (s === undefined) cb({ code: status.NOT_FOUND, details: `unknown service "${call.request.service}"` });

@@ -60,6 +60,31 @@ export class FloeMetrics {
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
+  readonly grpcCalls = new Counter({
+    name: 'floe_grpc_calls_total',
+    help: 'gRPC calls finished, by method (package.Service/Method) and status code',
+    labelNames: ['method', 'code'] as const,
+    registers: [this.registry],
+  });
+  readonly grpcCallSeconds = new Histogram({
+    name: 'floe_grpc_call_duration_seconds',
+    help: 'gRPC call duration by method: unary calls from request to answer, streams over their whole life',
+    labelNames: ['method'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly grpcMessages = new Counter({
+    name: 'floe_grpc_messages_total',
+    help: 'gRPC messages by method and direction (in: from clients, out: to clients)',
+    labelNames: ['method', 'direction'] as const,
+    registers: [this.registry],
+  });
+  readonly grpcBytes = new Counter({
+    name: 'floe_grpc_message_bytes_total',
+    help: 'Bytes of gRPC messages (serialized protobuf) by method and direction',
+    labelNames: ['method', 'direction'] as const,
+    registers: [this.registry],
+  });
   readonly kafkaConnections = new Gauge({
     name: 'floe_kafka_connections',
     help: 'Open Kafka connections',

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { loadTestEnv, runTool } from '@floe/testkit';
 import { silentLogger } from '@floe/broker';
+import { callUnary, recordsClient } from '@floe/grpc';
 import { startBroker, type RunningBroker } from '../../src/broker.ts';
 import { loadConfig } from '../../src/config.ts';
 import { clusterEnv, useClusterEnvironment } from '../support/in-process-cluster.ts';
@@ -53,6 +54,11 @@ describe('the HTTP door of a node', () => {
     );
     expect(consumed.stdout.trim().split('\n')).toHaveLength(200);
 
+    // And one produce through the gRPC door.
+    const grpc = recordsClient(`127.0.0.1:${node.grpcPort}`);
+    await callUnary(grpc.produce, grpc, { topic: 'observed', partition: 0, records: [{ value: Buffer.from('over gRPC') }] });
+    grpc.close();
+
     const r = await fetch(`${http}/metrics`);
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toMatch(/^text\/plain/);
@@ -67,7 +73,10 @@ describe('the HTTP door of a node', () => {
     expect(total(text, 'floe_coordination_calls_total{op="put"')).toBeGreaterThan(0);
     expect(total(text, 'floe_coordination_capacity_units_total{kind="write"}')).toBeGreaterThan(0);
     // librdkafka commits what it delivered when kcat closes: 200 of 500.
-    expect(total(text, 'floe_consumer_group_lag{group="observers",topic="observed",partition="0"}')).toBe(300);
+    expect(total(text, 'floe_consumer_group_lag{group="observers",topic="observed",partition="0"}')).toBe(301);
+    expect(total(text, 'floe_grpc_calls_total{method="floe.v1.Records/Produce",code="OK"}')).toBe(1);
+    expect(total(text, 'floe_grpc_message_bytes_total{method="floe.v1.Records/Produce",direction="in"}')).toBeGreaterThan(9);
+    expect(total(text, 'floe_grpc_call_duration_seconds_count{method="floe.v1.Records/Produce"}')).toBe(1);
     expect(text).toMatch(/^process_resident_memory_bytes \d+/m);
     expect(text).toMatch(/^nodejs_eventloop_lag_seconds /m);
   }, 90_000);
@@ -94,9 +103,9 @@ describe('the HTTP door of a node', () => {
     expect(topic.partitionOffsets.map((p) => p.highWatermark)).toEqual([0, 3, 0]);
     expect(((await (await fetch(`${http}/api/v1/topics`)).json()) as { name: string }[]).map((t) => t.name)).toContain('via-http');
 
-    // The group of the previous test: 200 of 500 committed.
+    // The group of the previous test: 200 of 501 committed (500 from kcat, 1 over gRPC).
     const group = (await (await fetch(`${http}/api/v1/groups/observers`)).json()) as { state: string; offsets: unknown[] };
-    expect(group).toMatchObject({ state: 'Empty', offsets: [{ topic: 'observed', partition: 0, committedOffset: 200, highWatermark: 500, lag: 300 }] });
+    expect(group).toMatchObject({ state: 'Empty', offsets: [{ topic: 'observed', partition: 0, committedOffset: 200, highWatermark: 501, lag: 301 }] });
     expect((await fetch(`${http}/api/v1/groups/nobody`)).status).toBe(404);
     const cluster = (await (await fetch(`${http}/api/v1/cluster`)).json()) as { nodes: { port: number }[] };
     expect(cluster.nodes.map((n) => n.port)).toEqual([node.port]);

@@ -9,7 +9,7 @@ import { FloeLog, ProducerIdAllocator } from '@floe/log';
 import { FsObjectStore } from '@floe/object-store';
 import { GroupCoordinator } from '@floe/groups';
 import { recordsClient, type RecordsClient } from '../../src/client.ts';
-import { floe, startGrpcServer, type RunningGrpcServer } from '../../src/index.ts';
+import { floe, startGrpcServer, type GrpcServerOptions, type RunningGrpcServer } from '../../src/index.ts';
 
 export { healthClient, recordsClient, type HealthClient, type RecordsClient } from '../../src/client.ts';
 export { callUnary as call } from '../../src/client.ts';
@@ -23,14 +23,14 @@ export interface GrpcFixture {
   close(): Promise<void>;
 }
 
-export async function startFixture(): Promise<GrpcFixture> {
+export async function startFixture(extra: Partial<GrpcServerOptions> = {}): Promise<GrpcFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'floe-grpc-'));
   const objects = await FsObjectStore.open(join(dir, 'objects'));
   const coordination = await EmbeddedCoordinationStore.open(join(dir, 'metadata'));
   const log = await FloeLog.open({ objects, coordination, node: 'test', lingerMs: 2, pollIntervalMs: 20 });
   // Fast heartbeats so that group tests see rebalances in milliseconds.
   const groups = new GroupCoordinator({ store: coordination, pollMs: 20, consumerSettings: { heartbeatIntervalMs: 100, sessionMs: 3_000 } });
-  const server = await startGrpcServer({ log, topics: log.topics, host: '127.0.0.1', port: 0, groups, producerIds: new ProducerIdAllocator(coordination) });
+  const server = await startGrpcServer({ log, topics: log.topics, host: '127.0.0.1', port: 0, groups, producerIds: new ProducerIdAllocator(coordination), ...extra });
   const address = `127.0.0.1:${server.port}`;
   const records = recordsClient(address);
   return {
