@@ -56,7 +56,8 @@ export interface PreparedProduce {
   batches: PreparedBatch[];
 }
 
-function unknownFields(m: { $unknowns?: Uint8Array[] } | null | undefined, what: string): void {
+/** Refuses a message carrying fields this server does not know (INVALID_ARGUMENT). */
+export function unknownFields(m: { $unknowns?: Uint8Array[] } | null | undefined, what: string): void {
   if (m?.$unknowns && m.$unknowns.length > 0) throw invalidArgument(`${what} has unknown fields`);
 }
 

@@ -1,6 +1,7 @@
 // `floe topic|group ...` against an HTTP door with a scripted admin API: requests, tables, exit codes.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { AdminError, startHttpServer, type AdminApi, type RunningHttpServer } from '@floe/http';
+import { AdminError, type AdminApi } from '@floe/admin-api';
+import { startHttpServer, type RunningHttpServer } from '@floe/http';
 import { runAdminCommand } from '../../src/admin-cli.ts';
 
 const created: unknown[] = [];
@@ -9,7 +10,7 @@ const admin: AdminApi = {
   listTopics: async () => [{ name: 'orders', id: 'id1', partitions: 12 }],
   describeTopic: async (name) => (name === 'orders' ? { name, id: 'id1', partitions: 1, configs: {}, partitionOffsets: [{ partition: 0, logStartOffset: 2, highWatermark: 9 }] } : undefined),
   createTopic: async (name, partitions, configs) => {
-    if (name === 'orders') throw new AdminError('conflict', 'topic "orders" already exists');
+    if (name === 'orders') throw new AdminError('exists', 'topic "orders" already exists');
     created.push({ name, partitions, configs });
     return { name, id: 'id2', partitions: partitions ?? 1 };
   },
