@@ -88,7 +88,7 @@ function resetTarget(req: floe.v1.ResetGroupOffsetsRequest): OffsetResetTarget {
 /** The handlers of floe.v1.Admin over `admin`. */
 export function adminHandlers(admin: AdminApi, logger: GrpcLogger): UntypedServiceImplementation {
   const call = <Req extends object, Res>(name: string, fn: (req: Req) => Promise<Res>) =>
-    unary(logger, name, (req: Req | Undecodable) => fn(checked(req, `${name}Request`)));
+    unary(logger, name, async (req: Req | Undecodable) => fn(checked(req, `${name}Request`)));
   return {
     getCluster: call('GetCluster', async () => admin.cluster()),
     listTopics: call('ListTopics', async () => ({ topics: await admin.listTopics() })),

@@ -3,7 +3,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ClientReadableStream, ServiceError } from '@grpc/grpc-js';
+import { createRequire } from 'node:module';
+import { credentials, loadPackageDefinition, type ClientDuplexStream, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import type { AdminApi } from '@floe/admin-api';
 import { EmbeddedCoordinationStore } from '@floe/coordination';
 import { FloeLog } from '@floe/log';
 import { FsObjectStore } from '@floe/object-store';
@@ -21,12 +24,13 @@ export interface GrpcFixture {
   close(): Promise<void>;
 }
 
-export async function startFixture(): Promise<GrpcFixture> {
+/** `admin`: served as floe.v1.Admin. */
+export async function startFixture(opts: { admin?: AdminApi } = {}): Promise<GrpcFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'floe-grpc-'));
   const objects = await FsObjectStore.open(join(dir, 'objects'));
   const coordination = await EmbeddedCoordinationStore.open(join(dir, 'metadata'));
   const log = await FloeLog.open({ objects, coordination, node: 'test', lingerMs: 2, pollIntervalMs: 20 });
-  const server = await startGrpcServer({ log, topics: log.topics, host: '127.0.0.1', port: 0 });
+  const server = await startGrpcServer({ log, topics: log.topics, host: '127.0.0.1', port: 0, ...opts });
   const address = `127.0.0.1:${server.port}`;
   const records = recordsClient(address);
   return {
@@ -65,4 +69,28 @@ export function collectTail(stream: ClientReadableStream<floe.v1.TailResponse>, 
       else reject(err);
     });
   });
+}
+
+type ReflectionClient = { serverReflectionInfo(): ClientDuplexStream<unknown, { listServicesResponse?: { service: { name: string }[] } }>; close(): void };
+
+/** The services a server lists through reflection v1. */
+export async function listServices(address: string): Promise<string[]> {
+  const require = createRequire(import.meta.url);
+  const dir = require.resolve('@grpc/reflection/package.json').replace(/package\.json$/, '');
+  const def = loadSync('grpc/reflection/v1/reflection.proto', { includeDirs: [`${dir}build/proto`, `${dir}proto`] });
+  const pkg = loadPackageDefinition(def) as unknown as { grpc: { reflection: { v1: { ServerReflection: new (a: string, c: unknown) => ReflectionClient } } } };
+  const client = new pkg.grpc.reflection.v1.ServerReflection(address, credentials.createInsecure());
+  try {
+    return await new Promise<string[]>((resolve, reject) => {
+      const s = client.serverReflectionInfo();
+      s.on('data', (m) => {
+        resolve((m.listServicesResponse?.service ?? []).map((x: { name: string }) => x.name));
+        s.end();
+      });
+      s.on('error', reject);
+      s.write({ listServices: '' });
+    });
+  } finally {
+    client.close();
+  }
 }
