@@ -29,10 +29,13 @@ export type { BrokerContext, BrokerNode, BrokerSettings } from './broker-context
 export { TopicCache } from './topic-cache.ts';
 export { brokerHandlers } from './handlers/all-handlers.ts';
 export { TOPIC_CONFIGS, checkTopicConfigs } from './topic-configs.ts';
+export { TopicChangeRefused, updateTopic, type TopicChange } from './handlers/alter-configs.ts';
+export { CONFIG_OPERATION, checkConfigOperations, configChange } from './handlers/incremental-alter-configs.ts';
+export { checkPartitionCount, partitionIncrease } from './handlers/create-partitions.ts';
 export { produceHandler, type ProduceHandlerOptions } from './handlers/produce.ts';
 export { initProducerIdHandler, type InitProducerIdHandlerOptions } from './handlers/init-producer-id.ts';
 export { fetchHandler } from './handlers/fetch.ts';
-export { listOffsetsHandler } from './handlers/list-offsets.ts';
+export { listOffsetsHandler, offsetForTimestamp } from './handlers/list-offsets.ts';
 export { offsetForLeaderEpochHandler } from './handlers/offset-for-leader-epoch.ts';
 export { metadataHandler } from './handlers/metadata.ts';
 export { coordinatorNode } from './handlers/coordinator-node.ts';

@@ -1,15 +1,29 @@
-// The admin API of the HTTP door (`@floe/http`'s AdminApi) over this node's storage core and
-// group coordinator: the same checks and errors as the Kafka admin APIs.
-import { checkTopicConfigs, type BrokerContext } from '@floe/broker';
-import { consumerGroupState, isConsumerGroup } from '@floe/groups';
-import { AdminError, type AdminApi, type GroupDetail, type StoredRecord } from '@floe/http';
-import { checkTopicName, LogError, MAX_PARTITIONS, type ReadBatch } from '@floe/log';
-import { decodeBatch } from '@floe/protocol';
-import { highWatermarks } from './consumer-lag.ts';
+// The admin API (@floe/admin-api's AdminApi, served by the HTTP and gRPC doors) over this node's
+// storage core and group coordinator: the same checks and errors as the Kafka admin APIs (topic
+// changes go through the broker's IncrementalAlterConfigs and CreatePartitions rules).
+import {
+  CONFIG_OPERATION,
+  checkConfigOperations,
+  checkPartitionCount,
+  checkTopicConfigs,
+  configChange,
+  partitionIncrease,
+  TopicChangeRefused,
+  updateTopic,
+  type BrokerContext,
+  type TopicChange,
+} from '@floe/broker';
+import { AdminError, type AdminApi, type StoredRecord, type TopicDetail } from '@floe/admin-api';
+import { checkTopicName, LogError, MAX_PARTITIONS, type ReadBatch, type TopicInfo } from '@floe/log';
+import { decodeBatch, ErrorCode } from '@floe/protocol';
+import { adminGroups } from './admin-groups.ts';
 
 function translate(err: unknown): never {
+  if (err instanceof TopicChangeRefused) {
+    throw new AdminError(err.code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? 'not-found' : 'invalid', err.message, { cause: err });
+  }
   if (err instanceof LogError) {
-    if (err.kind === 'topic-already-exists') throw new AdminError('conflict', err.message, { cause: err });
+    if (err.kind === 'topic-already-exists') throw new AdminError('exists', err.message, { cause: err });
     if (err.kind === 'unknown-topic-or-partition') throw new AdminError('not-found', err.message, { cause: err });
     if (err.kind === 'unavailable' || err.kind === 'timeout' || err.kind === 'shutting-down') throw new AdminError('unavailable', err.message, { cause: err });
     throw new AdminError('invalid', err.message, { cause: err });
@@ -36,8 +50,29 @@ function recordsOf(b: ReadBatch, from: number, out: StoredRecord[], limit: numbe
   }
 }
 
+/** A name no topic can have is refused (Kafka's rule and message). */
+function checkName(name: string): void {
+  try {
+    checkTopicName(name);
+  } catch (err) {
+    translate(err);
+  }
+}
+
+/** Applies a change to a topic with the broker's compare-and-swap; refusals become AdminErrors. */
+async function changeTopic(ctx: BrokerContext, name: string, check: () => void, plan: (topic: TopicInfo) => TopicChange): Promise<void> {
+  try {
+    check();
+    await updateTopic(ctx, name, false, plan);
+  } catch (err) {
+    translate(err);
+  }
+}
+
 export function adminService(ctx: BrokerContext): AdminApi {
-  return {
+  const service: AdminApi = {
+    ...adminGroups(ctx),
+
     async cluster() {
       return { clusterId: ctx.clusterId, nodes: ctx.nodes() };
     },
@@ -48,6 +83,7 @@ export function adminService(ctx: BrokerContext): AdminApi {
     },
 
     async describeTopic(name) {
+      checkName(name);
       const t = await ctx.log.topics.get(name);
       if (!t) return undefined;
       const partitionOffsets = await Promise.all(
@@ -60,11 +96,7 @@ export function adminService(ctx: BrokerContext): AdminApi {
     },
 
     async createTopic(name, partitions, configs) {
-      try {
-        checkTopicName(name);
-      } catch (err) {
-        translate(err);
-      }
+      checkName(name);
       const count = partitions ?? ctx.settings.defaultPartitions;
       if (!Number.isInteger(count) || count < 1 || count > MAX_PARTITIONS) {
         throw new AdminError('invalid', `the number of partitions must be 1-${MAX_PARTITIONS}, got ${count}`);
@@ -80,7 +112,30 @@ export function adminService(ctx: BrokerContext): AdminApi {
       }
     },
 
+    async alterTopicConfigs(name, changes): Promise<TopicDetail> {
+      const ops = [
+        ...Object.entries(changes.set).map(([key, value]) => ({ name: key, configOperation: CONFIG_OPERATION.SET, value })),
+        ...changes.delete.map((key) => ({ name: key, configOperation: CONFIG_OPERATION.DELETE, value: null })),
+      ];
+      if (ops.length === 0) throw new AdminError('invalid', 'nothing to change: give configs to set or to delete');
+      await changeTopic(ctx, name, () => checkConfigOperations(ops), configChange(ops));
+      const after = await service.describeTopic(name);
+      if (!after) throw new AdminError('not-found', `topic "${name}" does not exist`);
+      return after;
+    },
+
+    async addPartitions(name, count) {
+      let after: TopicInfo | undefined;
+      await changeTopic(ctx, name, () => checkPartitionCount(count), (topic) => {
+        const change = partitionIncrease(topic, count);
+        after = { ...topic, partitions: count };
+        return change;
+      });
+      return { name: after!.name, id: after!.id, partitions: after!.partitions };
+    },
+
     async deleteTopic(name) {
+      checkName(name);
       const t = await ctx.log.topics.get(name);
       if (!t) throw new AdminError('not-found', `no topic "${name}"`);
       try {
@@ -89,34 +144,6 @@ export function adminService(ctx: BrokerContext): AdminApi {
       } catch (err) {
         translate(err);
       }
-    },
-
-    async listGroups() {
-      return ctx.groups.list();
-    },
-
-    async describeGroup(groupId) {
-      const g = await ctx.groups.describe(groupId);
-      if (!g) return undefined;
-      const topics = new Map((await ctx.topics.all()).map((t) => [t.name, t]));
-      const offsets: GroupDetail['offsets'] = [];
-      const hwm = highWatermarks(ctx.log);
-      for (const o of await ctx.groups.fetchOffsets(groupId)) {
-        const t = topics.get(o.topic);
-        const live = t !== undefined && t.id === o.topicId && o.partition < t.partitions;
-        const end = live ? (await hwm({ topicId: t.id, partition: o.partition })).highWatermark : null;
-        const committed = Number(o.offset);
-        offsets.push({ topic: o.topic, partition: o.partition, committedOffset: committed, highWatermark: end, lag: end === null ? null : Math.max(0, end - committed) });
-      }
-      const consumer = isConsumerGroup(g);
-      return {
-        groupId,
-        type: consumer ? 'consumer' : 'classic',
-        protocolType: consumer ? 'consumer' : g.protocolType,
-        state: consumer ? consumerGroupState(g) : g.state,
-        members: g.members.map((m) => ({ memberId: m.memberId, instanceId: m.instanceId, clientId: m.clientId, clientHost: m.clientHost })),
-        offsets,
-      };
     },
 
     async readRecords(name, partition, from, limit) {
@@ -158,4 +185,5 @@ export function adminService(ctx: BrokerContext): AdminApi {
       return { logStartOffset: start, highWatermark: end, nextOffset: next, records };
     },
   };
+  return service;
 }

@@ -36,7 +36,7 @@ export interface RunningBroker {
   port: number;
   /** The HTTP listener's port (/healthz, /readyz, /metrics, /api/v1). */
   httpPort: number;
-  /** The gRPC listener's port (floe.v1.Records, health, reflection). */
+  /** The gRPC listener's port (floe.v1.Records, floe.v1.Admin, health, reflection). */
   grpcPort: number;
   /** This node's metrics (what /metrics serves). */
   metrics: FloeMetrics;
@@ -177,6 +177,8 @@ export async function startBroker(config: FloeConfig, logger: Logger = consoleLo
     },
     consumerLag: () => consumerLag(groups, log, () => ctx.topics.all()),
   });
+  // One admin API for both doors.
+  const admin = adminService(ctx);
   try {
     http = await startHttpServer({
       host: config.httpListen.host,
@@ -187,7 +189,7 @@ export async function startBroker(config: FloeConfig, logger: Logger = consoleLo
         coordinationTable: async () => void (await coordination.get('nodes', leaseSortKey(membership.nodeId))),
       },
       metrics: () => metrics.scrape(),
-      admin: adminService(ctx),
+      admin,
     });
   } catch (err) {
     await listener.close({ drainMs: 0 });
@@ -215,6 +217,7 @@ export async function startBroker(config: FloeConfig, logger: Logger = consoleLo
         },
         onBytes: (method, direction, bytes) => metrics.grpcBytes.inc({ method, direction }, bytes),
       },
+      admin,
     });
   } catch (err) {
     await http.close();

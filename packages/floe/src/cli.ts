@@ -20,7 +20,7 @@ async function start(argv: string[]): Promise<number> {
     `floe: Kafka listener on ${fmt({ host: config.kafkaListen.host, port: broker.port })}`,
   );
   logger.info({}, `floe: HTTP listener on ${fmt({ host: config.httpListen.host, port: broker.httpPort })} (/healthz, /readyz, /metrics, /api/v1)`);
-  logger.info({}, `floe: gRPC listener on ${fmt({ host: config.grpcListen.host, port: broker.grpcPort })} (floe.v1.Records)`);
+  logger.info({}, `floe: gRPC listener on ${fmt({ host: config.grpcListen.host, port: broker.grpcPort })} (floe.v1.Records, floe.v1.Admin)`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       logger.info({ signal }, 'floe: draining and stopping');

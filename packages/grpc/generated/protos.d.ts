@@ -1947,6 +1947,2384 @@ export namespace floe {
               ({ kind?: undefined; assignment?: null; records?: null; committed?: null }|{ kind?: "assignment"; assignment: floe.v1.ConsumeAssignment.$Shape; records?: null; committed?: null }|{ kind?: "records"; assignment?: null; records: floe.v1.ConsumedRecords.$Shape; committed?: null }|{ kind?: "committed"; assignment?: null; records?: null; committed: floe.v1.ConsumeCommitted.$Shape })
             );
         }
+
+        /** Represents an Admin */
+        class Admin extends $protobuf.rpc.Service {
+
+            /**
+             * Constructs a new Admin service.
+             * @param rpcImpl RPC implementation
+             * @param [requestDelimited=false] Whether requests are length-delimited
+             * @param [responseDelimited=false] Whether responses are length-delimited
+             */
+            constructor(rpcImpl: $protobuf.RPCImpl, requestDelimited?: boolean, responseDelimited?: boolean);
+
+            /**
+             * Creates new Admin service using the specified rpc implementation.
+             * @param rpcImpl RPC implementation
+             * @param [requestDelimited=false] Whether requests are length-delimited
+             * @param [responseDelimited=false] Whether responses are length-delimited
+             * @returns RPC service. Useful where requests and/or responses are streamed.
+             */
+            static create(rpcImpl: $protobuf.RPCImpl, requestDelimited?: boolean, responseDelimited?: boolean): Admin;
+
+            /** Calls GetCluster. */
+            getCluster: floe.v1.Admin.GetCluster;
+
+            /** Calls ListTopics. */
+            listTopics: floe.v1.Admin.ListTopics;
+
+            /** Calls CreateTopic. */
+            createTopic: floe.v1.Admin.CreateTopic;
+
+            /** Calls DescribeTopic. */
+            describeTopic: floe.v1.Admin.DescribeTopic;
+
+            /** Calls AlterTopicConfigs. */
+            alterTopicConfigs: floe.v1.Admin.AlterTopicConfigs;
+
+            /** Calls AddPartitions. */
+            addPartitions: floe.v1.Admin.AddPartitions;
+
+            /** Calls DeleteTopic. */
+            deleteTopic: floe.v1.Admin.DeleteTopic;
+
+            /** Calls ListGroups. */
+            listGroups: floe.v1.Admin.ListGroups;
+
+            /** Calls DescribeGroup. */
+            describeGroup: floe.v1.Admin.DescribeGroup;
+
+            /** Calls GetGroupOffsets. */
+            getGroupOffsets: floe.v1.Admin.GetGroupOffsets;
+
+            /** Calls DeleteGroup. */
+            deleteGroup: floe.v1.Admin.DeleteGroup;
+
+            /** Calls ResetGroupOffsets. */
+            resetGroupOffsets: floe.v1.Admin.ResetGroupOffsets;
+        }
+
+        namespace Admin {
+
+            /**
+             * Callback as used by {@link floe.v1.Admin#getCluster}.
+             * @param error Error, if any
+             * @param [response] GetClusterResponse
+             */
+            type GetClusterCallback = (error: (Error|null), response?: floe.v1.GetClusterResponse) => void;
+
+            /** Calls GetCluster. */
+            type GetCluster = {
+              (request: floe.v1.IGetClusterRequest, callback: floe.v1.Admin.GetClusterCallback): void;
+              (request: floe.v1.IGetClusterRequest): Promise<floe.v1.GetClusterResponse>;
+              readonly name: "GetCluster";
+              readonly path: "/floe.v1.Admin/GetCluster";
+              readonly requestType: "GetClusterRequest";
+              readonly responseType: "GetClusterResponse";
+              readonly requestStream: undefined;
+              readonly responseStream: undefined;
+            };
+
+            /**
+             * Callback as used by {@link floe.v1.Admin#listTopics}.
+             * @param error Error, if any
+             * @param [response] ListTopicsResponse
+             */
+            type ListTopicsCallback = (error: (Error|null), response?: floe.v1.ListTopicsResponse) => void;
+
+            /** Calls ListTopics. */
+            type ListTopics = {
+              (request: floe.v1.IListTopicsRequest, callback: floe.v1.Admin.ListTopicsCallback): void;
+              (request: floe.v1.IListTopicsRequest): Promise<floe.v1.ListTopicsResponse>;
+              readonly name: "ListTopics";
+              readonly path: "/floe.v1.Admin/ListTopics";
+              readonly requestType: "ListTopicsRequest";
+              readonly responseType: "ListTopicsResponse";
+              readonly requestStream: undefined;
+              readonly responseStream: undefined;
+            };
+
+            /**
+             * Callback as used by {@link floe.v1.Admin#createTopic}.
+             * @param error Error, if any
+             * @param [response] TopicSummary
+             */
+            type CreateTopicCallback = (error: (Error|null), response?: floe.v1.TopicSummary) => void;
+
+            /** Calls CreateTopic. */
+            type CreateTopic = {
+              (request: floe.v1.ICreateTopicRequest, callback: floe.v1.Admin.CreateTopicCallback): void;
+              (request: floe.v1.ICreateTopicRequest): Promise<floe.v1.TopicSummary>;
+              readonly name: "CreateTopic";
+              readonly path: "/floe.v1.Admin/CreateTopic";
+              readonly requestType: "CreateTopicRequest";
+              readonly responseType: "TopicSummary";
+              readonly requestStream: undefined;
+              readonly responseStream: undefined;
+            };
+
+            /**
+             * Callback as used by {@link floe.v1.Admin#describeTopic}.
+             * @param error Error, if any
+             * @param [response] TopicDescription
+             */
+            type DescribeTopicCallback = (error: (Error|null), response?: floe.v1.TopicDescription) => void;
+
+            /** Calls DescribeTopic. */
+            type DescribeTopic = {
+              (request: floe.v1.IDescribeTopicRequest, callback: floe.v1.Admin.DescribeTopicCallback): void;
+              (request: floe.v1.IDescribeTopicRequest): Promise<floe.v1.TopicDescription>;
+              readonly name: "DescribeTopic";
+              readonly path: "/floe.v1.Admin/DescribeTopic";
+              readonly requestType: "DescribeTopicRequest";
+              readonly responseType: "TopicDescription";
+              readonly requestStream: undefined;
+              readonly responseStream: undefined;
+            };
+
+            /**
+             * Callback as used by {@link floe.v1.Admin#alterTopicConfigs}.
+             * @param error Error, if any
+             * @param [response] TopicDescription
+             */
+            type AlterTopicConfigsCallback = (error: (Error|null), response?: floe.v1.TopicDescription) => void;
+
+            /** Calls AlterTopicConfigs. */
+            type AlterTopicConfigs = {
+              (request: floe.v1.IAlterTopicConfigsRequest, callback: floe.v1.Admin.AlterTopicConfigsCallback): void;
+              (request: floe.v1.IAlterTopicConfigsRequest): Promise<floe.v1.TopicDescription>;
+              readonly name: "AlterTopicConfigs";
+              readonly path: "/floe.v1.Admin/AlterTopicConfigs";
+              readonly requestType: "AlterTopicConfigsRequest";
+              readonly responseType: "TopicDescription";
+              readonly requestStream: undefined;
+              readonly responseStream: undefined;
+            };
+
+            /**
+             * Callback as used by {@link floe.v1.Admin#addPartitions}.
+             * @param error Error, if any
+             * @param [response] TopicSummary
+             */
+            type AddPartitionsCallback = (error: (Error|null), response?: floe.v1.TopicSummary) => void;
+
+            /** Calls AddPartitions. */
+            type AddPartitions = {
+              (request: floe.v1.IAddPartitionsRequest, callback: floe.v1.Admin.AddPartitionsCallback): void;
+              (request: floe.v1.IAddPartitionsRequest): Promise<floe.v1.TopicSummary>;
+              readonly name: "AddPartitions";
+              readonly path: "/floe.v1.Admin/AddPartitions";
+              readonly requestType: "AddPartitionsRequest";
+              readonly responseType: "TopicSummary";
+              readonly requestStream: undefined;
+              readonly responseStream: undefined;
+            };
+
+            /**
+             * Callback as used by {@link floe.v1.Admin#deleteTopic}.
+             * @param error Error, if any
+             * @param [response] DeleteTopicResponse
+             */
+            type DeleteTopicCallback = (error: (Error|null), response?: floe.v1.DeleteTopicResponse) => void;
+
+            /** Calls DeleteTopic. */
+            type DeleteTopic = {
+              (request: floe.v1.IDeleteTopicRequest, callback: floe.v1.Admin.DeleteTopicCallback): void;
+              (request: floe.v1.IDeleteTopicRequest): Promise<floe.v1.DeleteTopicResponse>;
+              readonly name: "DeleteTopic";
+              readonly path: "/floe.v1.Admin/DeleteTopic";
+              readonly requestType: "DeleteTopicRequest";
+              readonly responseType: "DeleteTopicResponse";
+              readonly requestStream: undefined;
+              readonly responseStream: undefined;
+            };
+
+            /**
+             * Callback as used by {@link floe.v1.Admin#listGroups}.
+             * @param error Error, if any
+             * @param [response] ListGroupsResponse
+             */
+            type ListGroupsCallback = (error: (Error|null), response?: floe.v1.ListGroupsResponse) => void;
+
+            /** Calls ListGroups. */
+            type ListGroups = {
+              (request: floe.v1.IListGroupsRequest, callback: floe.v1.Admin.ListGroupsCallback): void;
+              (request: floe.v1.IListGroupsRequest): Promise<floe.v1.ListGroupsResponse>;
+              readonly name: "ListGroups";
+              readonly path: "/floe.v1.Admin/ListGroups";
+              readonly requestType: "ListGroupsRequest";
+              readonly responseType: "ListGroupsResponse";
+              readonly requestStream: undefined;
+              readonly responseStream: undefined;
+            };
+
+            /**
+             * Callback as used by {@link floe.v1.Admin#describeGroup}.
+             * @param error Error, if any
+             * @param [response] GroupDescription
+             */
+            type DescribeGroupCallback = (error: (Error|null), response?: floe.v1.GroupDescription) => void;
+
+            /** Calls DescribeGroup. */
+            type DescribeGroup = {
+              (request: floe.v1.IDescribeGroupRequest, callback: floe.v1.Admin.DescribeGroupCallback): void;
+              (request: floe.v1.IDescribeGroupRequest): Promise<floe.v1.GroupDescription>;
+              readonly name: "DescribeGroup";
+              readonly path: "/floe.v1.Admin/DescribeGroup";
+              readonly requestType: "DescribeGroupRequest";
+              readonly responseType: "GroupDescription";
+              readonly requestStream: undefined;
+              readonly responseStream: undefined;
+            };
+
+            /**
+             * Callback as used by {@link floe.v1.Admin#getGroupOffsets}.
+             * @param error Error, if any
+             * @param [response] GroupOffsets
+             */
+            type GetGroupOffsetsCallback = (error: (Error|null), response?: floe.v1.GroupOffsets) => void;
+
+            /** Calls GetGroupOffsets. */
+            type GetGroupOffsets = {
+              (request: floe.v1.IGetGroupOffsetsRequest, callback: floe.v1.Admin.GetGroupOffsetsCallback): void;
+              (request: floe.v1.IGetGroupOffsetsRequest): Promise<floe.v1.GroupOffsets>;
+              readonly name: "GetGroupOffsets";
+              readonly path: "/floe.v1.Admin/GetGroupOffsets";
+              readonly requestType: "GetGroupOffsetsRequest";
+              readonly responseType: "GroupOffsets";
+              readonly requestStream: undefined;
+              readonly responseStream: undefined;
+            };
+
+            /**
+             * Callback as used by {@link floe.v1.Admin#deleteGroup}.
+             * @param error Error, if any
+             * @param [response] DeleteGroupResponse
+             */
+            type DeleteGroupCallback = (error: (Error|null), response?: floe.v1.DeleteGroupResponse) => void;
+
+            /** Calls DeleteGroup. */
+            type DeleteGroup = {
+              (request: floe.v1.IDeleteGroupRequest, callback: floe.v1.Admin.DeleteGroupCallback): void;
+              (request: floe.v1.IDeleteGroupRequest): Promise<floe.v1.DeleteGroupResponse>;
+              readonly name: "DeleteGroup";
+              readonly path: "/floe.v1.Admin/DeleteGroup";
+              readonly requestType: "DeleteGroupRequest";
+              readonly responseType: "DeleteGroupResponse";
+              readonly requestStream: undefined;
+              readonly responseStream: undefined;
+            };
+
+            /**
+             * Callback as used by {@link floe.v1.Admin#resetGroupOffsets}.
+             * @param error Error, if any
+             * @param [response] ResetGroupOffsetsResponse
+             */
+            type ResetGroupOffsetsCallback = (error: (Error|null), response?: floe.v1.ResetGroupOffsetsResponse) => void;
+
+            /** Calls ResetGroupOffsets. */
+            type ResetGroupOffsets = {
+              (request: floe.v1.IResetGroupOffsetsRequest, callback: floe.v1.Admin.ResetGroupOffsetsCallback): void;
+              (request: floe.v1.IResetGroupOffsetsRequest): Promise<floe.v1.ResetGroupOffsetsResponse>;
+              readonly name: "ResetGroupOffsets";
+              readonly path: "/floe.v1.Admin/ResetGroupOffsets";
+              readonly requestType: "ResetGroupOffsetsRequest";
+              readonly responseType: "ResetGroupOffsetsResponse";
+              readonly requestStream: undefined;
+              readonly responseStream: undefined;
+            };
+        }
+
+        /**
+         * Properties of a Node.
+         * @deprecated Use floe.v1.Node.$Properties instead.
+         */
+        interface INode extends floe.v1.Node.$Properties {
+        }
+
+        /** Represents a Node. */
+        class Node {
+
+            /**
+             * Constructs a new Node.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.Node.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** Node nodeId. */
+            nodeId: number;
+
+            /** Node host. */
+            host: string;
+
+            /** Node port. */
+            port: number;
+
+            /** Node rack. */
+            rack?: (string|null);
+
+            /**
+             * Creates a new Node instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns Node instance
+             */
+            static create(properties: floe.v1.Node.$Shape): floe.v1.Node & floe.v1.Node.$Shape;
+            static create(properties?: floe.v1.Node.$Properties): floe.v1.Node;
+
+            /**
+             * Encodes the specified Node message. Does not implicitly {@link floe.v1.Node.verify|verify} messages.
+             * @param message Node message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.Node.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a Node message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.Node & floe.v1.Node.$Shape} Node
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.Node & floe.v1.Node.$Shape;
+        }
+
+        namespace Node {
+
+            /** Properties of a Node. */
+            interface $Properties {
+
+                /** Node nodeId */
+                nodeId?: (number|null);
+
+                /** Node host */
+                host?: (string|null);
+
+                /** Node port */
+                port?: (number|null);
+
+                /** Node rack */
+                rack?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a Node. */
+            type $Shape = floe.v1.Node.$Properties;
+        }
+
+        /**
+         * Properties of a GetClusterRequest.
+         * @deprecated Use floe.v1.GetClusterRequest.$Properties instead.
+         */
+        interface IGetClusterRequest extends floe.v1.GetClusterRequest.$Properties {
+        }
+
+        /** Represents a GetClusterRequest. */
+        class GetClusterRequest {
+
+            /**
+             * Constructs a new GetClusterRequest.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.GetClusterRequest.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /**
+             * Creates a new GetClusterRequest instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns GetClusterRequest instance
+             */
+            static create(properties: floe.v1.GetClusterRequest.$Shape): floe.v1.GetClusterRequest & floe.v1.GetClusterRequest.$Shape;
+            static create(properties?: floe.v1.GetClusterRequest.$Properties): floe.v1.GetClusterRequest;
+
+            /**
+             * Encodes the specified GetClusterRequest message. Does not implicitly {@link floe.v1.GetClusterRequest.verify|verify} messages.
+             * @param message GetClusterRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.GetClusterRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a GetClusterRequest message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.GetClusterRequest & floe.v1.GetClusterRequest.$Shape} GetClusterRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.GetClusterRequest & floe.v1.GetClusterRequest.$Shape;
+        }
+
+        namespace GetClusterRequest {
+
+            /** Properties of a GetClusterRequest. */
+            interface $Properties {
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a GetClusterRequest. */
+            type $Shape = floe.v1.GetClusterRequest.$Properties;
+        }
+
+        /**
+         * Properties of a GetClusterResponse.
+         * @deprecated Use floe.v1.GetClusterResponse.$Properties instead.
+         */
+        interface IGetClusterResponse extends floe.v1.GetClusterResponse.$Properties {
+        }
+
+        /** Represents a GetClusterResponse. */
+        class GetClusterResponse {
+
+            /**
+             * Constructs a new GetClusterResponse.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.GetClusterResponse.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** GetClusterResponse clusterId. */
+            clusterId: string;
+
+            /** GetClusterResponse nodes. */
+            nodes: floe.v1.Node.$Properties[];
+
+            /**
+             * Creates a new GetClusterResponse instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns GetClusterResponse instance
+             */
+            static create(properties: floe.v1.GetClusterResponse.$Shape): floe.v1.GetClusterResponse & floe.v1.GetClusterResponse.$Shape;
+            static create(properties?: floe.v1.GetClusterResponse.$Properties): floe.v1.GetClusterResponse;
+
+            /**
+             * Encodes the specified GetClusterResponse message. Does not implicitly {@link floe.v1.GetClusterResponse.verify|verify} messages.
+             * @param message GetClusterResponse message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.GetClusterResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a GetClusterResponse message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.GetClusterResponse & floe.v1.GetClusterResponse.$Shape} GetClusterResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.GetClusterResponse & floe.v1.GetClusterResponse.$Shape;
+        }
+
+        namespace GetClusterResponse {
+
+            /** Properties of a GetClusterResponse. */
+            interface $Properties {
+
+                /** GetClusterResponse clusterId */
+                clusterId?: (string|null);
+
+                /** GetClusterResponse nodes */
+                nodes?: (floe.v1.Node.$Properties[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a GetClusterResponse. */
+            type $Shape = floe.v1.GetClusterResponse.$Properties;
+        }
+
+        /**
+         * Properties of a TopicSummary.
+         * @deprecated Use floe.v1.TopicSummary.$Properties instead.
+         */
+        interface ITopicSummary extends floe.v1.TopicSummary.$Properties {
+        }
+
+        /** Represents a TopicSummary. */
+        class TopicSummary {
+
+            /**
+             * Constructs a new TopicSummary.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.TopicSummary.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** TopicSummary name. */
+            name: string;
+
+            /** TopicSummary id. */
+            id: string;
+
+            /** TopicSummary partitions. */
+            partitions: number;
+
+            /**
+             * Creates a new TopicSummary instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns TopicSummary instance
+             */
+            static create(properties: floe.v1.TopicSummary.$Shape): floe.v1.TopicSummary & floe.v1.TopicSummary.$Shape;
+            static create(properties?: floe.v1.TopicSummary.$Properties): floe.v1.TopicSummary;
+
+            /**
+             * Encodes the specified TopicSummary message. Does not implicitly {@link floe.v1.TopicSummary.verify|verify} messages.
+             * @param message TopicSummary message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.TopicSummary.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a TopicSummary message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.TopicSummary & floe.v1.TopicSummary.$Shape} TopicSummary
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.TopicSummary & floe.v1.TopicSummary.$Shape;
+        }
+
+        namespace TopicSummary {
+
+            /** Properties of a TopicSummary. */
+            interface $Properties {
+
+                /** TopicSummary name */
+                name?: (string|null);
+
+                /** TopicSummary id */
+                id?: (string|null);
+
+                /** TopicSummary partitions */
+                partitions?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a TopicSummary. */
+            type $Shape = floe.v1.TopicSummary.$Properties;
+        }
+
+        /**
+         * Properties of a ListTopicsRequest.
+         * @deprecated Use floe.v1.ListTopicsRequest.$Properties instead.
+         */
+        interface IListTopicsRequest extends floe.v1.ListTopicsRequest.$Properties {
+        }
+
+        /** Represents a ListTopicsRequest. */
+        class ListTopicsRequest {
+
+            /**
+             * Constructs a new ListTopicsRequest.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.ListTopicsRequest.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /**
+             * Creates a new ListTopicsRequest instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns ListTopicsRequest instance
+             */
+            static create(properties: floe.v1.ListTopicsRequest.$Shape): floe.v1.ListTopicsRequest & floe.v1.ListTopicsRequest.$Shape;
+            static create(properties?: floe.v1.ListTopicsRequest.$Properties): floe.v1.ListTopicsRequest;
+
+            /**
+             * Encodes the specified ListTopicsRequest message. Does not implicitly {@link floe.v1.ListTopicsRequest.verify|verify} messages.
+             * @param message ListTopicsRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.ListTopicsRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a ListTopicsRequest message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.ListTopicsRequest & floe.v1.ListTopicsRequest.$Shape} ListTopicsRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.ListTopicsRequest & floe.v1.ListTopicsRequest.$Shape;
+        }
+
+        namespace ListTopicsRequest {
+
+            /** Properties of a ListTopicsRequest. */
+            interface $Properties {
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a ListTopicsRequest. */
+            type $Shape = floe.v1.ListTopicsRequest.$Properties;
+        }
+
+        /**
+         * Properties of a ListTopicsResponse.
+         * @deprecated Use floe.v1.ListTopicsResponse.$Properties instead.
+         */
+        interface IListTopicsResponse extends floe.v1.ListTopicsResponse.$Properties {
+        }
+
+        /** Represents a ListTopicsResponse. */
+        class ListTopicsResponse {
+
+            /**
+             * Constructs a new ListTopicsResponse.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.ListTopicsResponse.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** ListTopicsResponse topics. */
+            topics: floe.v1.TopicSummary.$Properties[];
+
+            /**
+             * Creates a new ListTopicsResponse instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns ListTopicsResponse instance
+             */
+            static create(properties: floe.v1.ListTopicsResponse.$Shape): floe.v1.ListTopicsResponse & floe.v1.ListTopicsResponse.$Shape;
+            static create(properties?: floe.v1.ListTopicsResponse.$Properties): floe.v1.ListTopicsResponse;
+
+            /**
+             * Encodes the specified ListTopicsResponse message. Does not implicitly {@link floe.v1.ListTopicsResponse.verify|verify} messages.
+             * @param message ListTopicsResponse message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.ListTopicsResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a ListTopicsResponse message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.ListTopicsResponse & floe.v1.ListTopicsResponse.$Shape} ListTopicsResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.ListTopicsResponse & floe.v1.ListTopicsResponse.$Shape;
+        }
+
+        namespace ListTopicsResponse {
+
+            /** Properties of a ListTopicsResponse. */
+            interface $Properties {
+
+                /** ListTopicsResponse topics */
+                topics?: (floe.v1.TopicSummary.$Properties[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a ListTopicsResponse. */
+            type $Shape = floe.v1.ListTopicsResponse.$Properties;
+        }
+
+        /**
+         * Properties of a CreateTopicRequest.
+         * @deprecated Use floe.v1.CreateTopicRequest.$Properties instead.
+         */
+        interface ICreateTopicRequest extends floe.v1.CreateTopicRequest.$Properties {
+        }
+
+        /** Represents a CreateTopicRequest. */
+        class CreateTopicRequest {
+
+            /**
+             * Constructs a new CreateTopicRequest.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.CreateTopicRequest.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** CreateTopicRequest name. */
+            name: string;
+
+            /** CreateTopicRequest partitions. */
+            partitions?: (number|null);
+
+            /** CreateTopicRequest configs. */
+            configs: { [k: string]: string };
+
+            /**
+             * Creates a new CreateTopicRequest instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns CreateTopicRequest instance
+             */
+            static create(properties: floe.v1.CreateTopicRequest.$Shape): floe.v1.CreateTopicRequest & floe.v1.CreateTopicRequest.$Shape;
+            static create(properties?: floe.v1.CreateTopicRequest.$Properties): floe.v1.CreateTopicRequest;
+
+            /**
+             * Encodes the specified CreateTopicRequest message. Does not implicitly {@link floe.v1.CreateTopicRequest.verify|verify} messages.
+             * @param message CreateTopicRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.CreateTopicRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a CreateTopicRequest message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.CreateTopicRequest & floe.v1.CreateTopicRequest.$Shape} CreateTopicRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.CreateTopicRequest & floe.v1.CreateTopicRequest.$Shape;
+        }
+
+        namespace CreateTopicRequest {
+
+            /** Properties of a CreateTopicRequest. */
+            interface $Properties {
+
+                /** CreateTopicRequest name */
+                name?: (string|null);
+
+                /** CreateTopicRequest partitions */
+                partitions?: (number|null);
+
+                /** CreateTopicRequest configs */
+                configs?: ({ [k: string]: string }|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a CreateTopicRequest. */
+            type $Shape = floe.v1.CreateTopicRequest.$Properties;
+        }
+
+        /**
+         * Properties of a DescribeTopicRequest.
+         * @deprecated Use floe.v1.DescribeTopicRequest.$Properties instead.
+         */
+        interface IDescribeTopicRequest extends floe.v1.DescribeTopicRequest.$Properties {
+        }
+
+        /** Represents a DescribeTopicRequest. */
+        class DescribeTopicRequest {
+
+            /**
+             * Constructs a new DescribeTopicRequest.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.DescribeTopicRequest.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** DescribeTopicRequest name. */
+            name: string;
+
+            /**
+             * Creates a new DescribeTopicRequest instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns DescribeTopicRequest instance
+             */
+            static create(properties: floe.v1.DescribeTopicRequest.$Shape): floe.v1.DescribeTopicRequest & floe.v1.DescribeTopicRequest.$Shape;
+            static create(properties?: floe.v1.DescribeTopicRequest.$Properties): floe.v1.DescribeTopicRequest;
+
+            /**
+             * Encodes the specified DescribeTopicRequest message. Does not implicitly {@link floe.v1.DescribeTopicRequest.verify|verify} messages.
+             * @param message DescribeTopicRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.DescribeTopicRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a DescribeTopicRequest message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.DescribeTopicRequest & floe.v1.DescribeTopicRequest.$Shape} DescribeTopicRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.DescribeTopicRequest & floe.v1.DescribeTopicRequest.$Shape;
+        }
+
+        namespace DescribeTopicRequest {
+
+            /** Properties of a DescribeTopicRequest. */
+            interface $Properties {
+
+                /** DescribeTopicRequest name */
+                name?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a DescribeTopicRequest. */
+            type $Shape = floe.v1.DescribeTopicRequest.$Properties;
+        }
+
+        /**
+         * Properties of a PartitionOffsets.
+         * @deprecated Use floe.v1.PartitionOffsets.$Properties instead.
+         */
+        interface IPartitionOffsets extends floe.v1.PartitionOffsets.$Properties {
+        }
+
+        /** Represents a PartitionOffsets. */
+        class PartitionOffsets {
+
+            /**
+             * Constructs a new PartitionOffsets.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.PartitionOffsets.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** PartitionOffsets partition. */
+            partition: number;
+
+            /** PartitionOffsets logStartOffset. */
+            logStartOffset: number;
+
+            /** PartitionOffsets highWatermark. */
+            highWatermark: number;
+
+            /**
+             * Creates a new PartitionOffsets instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns PartitionOffsets instance
+             */
+            static create(properties: floe.v1.PartitionOffsets.$Shape): floe.v1.PartitionOffsets & floe.v1.PartitionOffsets.$Shape;
+            static create(properties?: floe.v1.PartitionOffsets.$Properties): floe.v1.PartitionOffsets;
+
+            /**
+             * Encodes the specified PartitionOffsets message. Does not implicitly {@link floe.v1.PartitionOffsets.verify|verify} messages.
+             * @param message PartitionOffsets message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.PartitionOffsets.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a PartitionOffsets message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.PartitionOffsets & floe.v1.PartitionOffsets.$Shape} PartitionOffsets
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.PartitionOffsets & floe.v1.PartitionOffsets.$Shape;
+        }
+
+        namespace PartitionOffsets {
+
+            /** Properties of a PartitionOffsets. */
+            interface $Properties {
+
+                /** PartitionOffsets partition */
+                partition?: (number|null);
+
+                /** PartitionOffsets logStartOffset */
+                logStartOffset?: (number|null);
+
+                /** PartitionOffsets highWatermark */
+                highWatermark?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a PartitionOffsets. */
+            type $Shape = floe.v1.PartitionOffsets.$Properties;
+        }
+
+        /**
+         * Properties of a TopicDescription.
+         * @deprecated Use floe.v1.TopicDescription.$Properties instead.
+         */
+        interface ITopicDescription extends floe.v1.TopicDescription.$Properties {
+        }
+
+        /** Represents a TopicDescription. */
+        class TopicDescription {
+
+            /**
+             * Constructs a new TopicDescription.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.TopicDescription.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** TopicDescription name. */
+            name: string;
+
+            /** TopicDescription id. */
+            id: string;
+
+            /** TopicDescription partitions. */
+            partitions: number;
+
+            /** TopicDescription configs. */
+            configs: { [k: string]: string };
+
+            /** TopicDescription partitionOffsets. */
+            partitionOffsets: floe.v1.PartitionOffsets.$Properties[];
+
+            /**
+             * Creates a new TopicDescription instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns TopicDescription instance
+             */
+            static create(properties: floe.v1.TopicDescription.$Shape): floe.v1.TopicDescription & floe.v1.TopicDescription.$Shape;
+            static create(properties?: floe.v1.TopicDescription.$Properties): floe.v1.TopicDescription;
+
+            /**
+             * Encodes the specified TopicDescription message. Does not implicitly {@link floe.v1.TopicDescription.verify|verify} messages.
+             * @param message TopicDescription message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.TopicDescription.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a TopicDescription message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.TopicDescription & floe.v1.TopicDescription.$Shape} TopicDescription
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.TopicDescription & floe.v1.TopicDescription.$Shape;
+        }
+
+        namespace TopicDescription {
+
+            /** Properties of a TopicDescription. */
+            interface $Properties {
+
+                /** TopicDescription name */
+                name?: (string|null);
+
+                /** TopicDescription id */
+                id?: (string|null);
+
+                /** TopicDescription partitions */
+                partitions?: (number|null);
+
+                /** TopicDescription configs */
+                configs?: ({ [k: string]: string }|null);
+
+                /** TopicDescription partitionOffsets */
+                partitionOffsets?: (floe.v1.PartitionOffsets.$Properties[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a TopicDescription. */
+            type $Shape = floe.v1.TopicDescription.$Properties;
+        }
+
+        /**
+         * Properties of an AlterTopicConfigsRequest.
+         * @deprecated Use floe.v1.AlterTopicConfigsRequest.$Properties instead.
+         */
+        interface IAlterTopicConfigsRequest extends floe.v1.AlterTopicConfigsRequest.$Properties {
+        }
+
+        /** Represents an AlterTopicConfigsRequest. */
+        class AlterTopicConfigsRequest {
+
+            /**
+             * Constructs a new AlterTopicConfigsRequest.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.AlterTopicConfigsRequest.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** AlterTopicConfigsRequest name. */
+            name: string;
+
+            /** AlterTopicConfigsRequest set. */
+            set: { [k: string]: string };
+
+            /** AlterTopicConfigsRequest delete. */
+            delete: string[];
+
+            /**
+             * Creates a new AlterTopicConfigsRequest instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns AlterTopicConfigsRequest instance
+             */
+            static create(properties: floe.v1.AlterTopicConfigsRequest.$Shape): floe.v1.AlterTopicConfigsRequest & floe.v1.AlterTopicConfigsRequest.$Shape;
+            static create(properties?: floe.v1.AlterTopicConfigsRequest.$Properties): floe.v1.AlterTopicConfigsRequest;
+
+            /**
+             * Encodes the specified AlterTopicConfigsRequest message. Does not implicitly {@link floe.v1.AlterTopicConfigsRequest.verify|verify} messages.
+             * @param message AlterTopicConfigsRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.AlterTopicConfigsRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an AlterTopicConfigsRequest message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.AlterTopicConfigsRequest & floe.v1.AlterTopicConfigsRequest.$Shape} AlterTopicConfigsRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.AlterTopicConfigsRequest & floe.v1.AlterTopicConfigsRequest.$Shape;
+        }
+
+        namespace AlterTopicConfigsRequest {
+
+            /** Properties of an AlterTopicConfigsRequest. */
+            interface $Properties {
+
+                /** AlterTopicConfigsRequest name */
+                name?: (string|null);
+
+                /** AlterTopicConfigsRequest set */
+                set?: ({ [k: string]: string }|null);
+
+                /** AlterTopicConfigsRequest delete */
+                "delete"?: (string[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an AlterTopicConfigsRequest. */
+            type $Shape = floe.v1.AlterTopicConfigsRequest.$Properties;
+        }
+
+        /**
+         * Properties of an AddPartitionsRequest.
+         * @deprecated Use floe.v1.AddPartitionsRequest.$Properties instead.
+         */
+        interface IAddPartitionsRequest extends floe.v1.AddPartitionsRequest.$Properties {
+        }
+
+        /** Represents an AddPartitionsRequest. */
+        class AddPartitionsRequest {
+
+            /**
+             * Constructs a new AddPartitionsRequest.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.AddPartitionsRequest.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** AddPartitionsRequest name. */
+            name: string;
+
+            /** AddPartitionsRequest count. */
+            count: number;
+
+            /**
+             * Creates a new AddPartitionsRequest instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns AddPartitionsRequest instance
+             */
+            static create(properties: floe.v1.AddPartitionsRequest.$Shape): floe.v1.AddPartitionsRequest & floe.v1.AddPartitionsRequest.$Shape;
+            static create(properties?: floe.v1.AddPartitionsRequest.$Properties): floe.v1.AddPartitionsRequest;
+
+            /**
+             * Encodes the specified AddPartitionsRequest message. Does not implicitly {@link floe.v1.AddPartitionsRequest.verify|verify} messages.
+             * @param message AddPartitionsRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.AddPartitionsRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an AddPartitionsRequest message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.AddPartitionsRequest & floe.v1.AddPartitionsRequest.$Shape} AddPartitionsRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.AddPartitionsRequest & floe.v1.AddPartitionsRequest.$Shape;
+        }
+
+        namespace AddPartitionsRequest {
+
+            /** Properties of an AddPartitionsRequest. */
+            interface $Properties {
+
+                /** AddPartitionsRequest name */
+                name?: (string|null);
+
+                /** AddPartitionsRequest count */
+                count?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an AddPartitionsRequest. */
+            type $Shape = floe.v1.AddPartitionsRequest.$Properties;
+        }
+
+        /**
+         * Properties of a DeleteTopicRequest.
+         * @deprecated Use floe.v1.DeleteTopicRequest.$Properties instead.
+         */
+        interface IDeleteTopicRequest extends floe.v1.DeleteTopicRequest.$Properties {
+        }
+
+        /** Represents a DeleteTopicRequest. */
+        class DeleteTopicRequest {
+
+            /**
+             * Constructs a new DeleteTopicRequest.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.DeleteTopicRequest.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** DeleteTopicRequest name. */
+            name: string;
+
+            /**
+             * Creates a new DeleteTopicRequest instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns DeleteTopicRequest instance
+             */
+            static create(properties: floe.v1.DeleteTopicRequest.$Shape): floe.v1.DeleteTopicRequest & floe.v1.DeleteTopicRequest.$Shape;
+            static create(properties?: floe.v1.DeleteTopicRequest.$Properties): floe.v1.DeleteTopicRequest;
+
+            /**
+             * Encodes the specified DeleteTopicRequest message. Does not implicitly {@link floe.v1.DeleteTopicRequest.verify|verify} messages.
+             * @param message DeleteTopicRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.DeleteTopicRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a DeleteTopicRequest message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.DeleteTopicRequest & floe.v1.DeleteTopicRequest.$Shape} DeleteTopicRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.DeleteTopicRequest & floe.v1.DeleteTopicRequest.$Shape;
+        }
+
+        namespace DeleteTopicRequest {
+
+            /** Properties of a DeleteTopicRequest. */
+            interface $Properties {
+
+                /** DeleteTopicRequest name */
+                name?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a DeleteTopicRequest. */
+            type $Shape = floe.v1.DeleteTopicRequest.$Properties;
+        }
+
+        /**
+         * Properties of a DeleteTopicResponse.
+         * @deprecated Use floe.v1.DeleteTopicResponse.$Properties instead.
+         */
+        interface IDeleteTopicResponse extends floe.v1.DeleteTopicResponse.$Properties {
+        }
+
+        /** Represents a DeleteTopicResponse. */
+        class DeleteTopicResponse {
+
+            /**
+             * Constructs a new DeleteTopicResponse.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.DeleteTopicResponse.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /**
+             * Creates a new DeleteTopicResponse instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns DeleteTopicResponse instance
+             */
+            static create(properties: floe.v1.DeleteTopicResponse.$Shape): floe.v1.DeleteTopicResponse & floe.v1.DeleteTopicResponse.$Shape;
+            static create(properties?: floe.v1.DeleteTopicResponse.$Properties): floe.v1.DeleteTopicResponse;
+
+            /**
+             * Encodes the specified DeleteTopicResponse message. Does not implicitly {@link floe.v1.DeleteTopicResponse.verify|verify} messages.
+             * @param message DeleteTopicResponse message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.DeleteTopicResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a DeleteTopicResponse message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.DeleteTopicResponse & floe.v1.DeleteTopicResponse.$Shape} DeleteTopicResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.DeleteTopicResponse & floe.v1.DeleteTopicResponse.$Shape;
+        }
+
+        namespace DeleteTopicResponse {
+
+            /** Properties of a DeleteTopicResponse. */
+            interface $Properties {
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a DeleteTopicResponse. */
+            type $Shape = floe.v1.DeleteTopicResponse.$Properties;
+        }
+
+        /**
+         * Properties of a ListGroupsRequest.
+         * @deprecated Use floe.v1.ListGroupsRequest.$Properties instead.
+         */
+        interface IListGroupsRequest extends floe.v1.ListGroupsRequest.$Properties {
+        }
+
+        /** Represents a ListGroupsRequest. */
+        class ListGroupsRequest {
+
+            /**
+             * Constructs a new ListGroupsRequest.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.ListGroupsRequest.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /**
+             * Creates a new ListGroupsRequest instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns ListGroupsRequest instance
+             */
+            static create(properties: floe.v1.ListGroupsRequest.$Shape): floe.v1.ListGroupsRequest & floe.v1.ListGroupsRequest.$Shape;
+            static create(properties?: floe.v1.ListGroupsRequest.$Properties): floe.v1.ListGroupsRequest;
+
+            /**
+             * Encodes the specified ListGroupsRequest message. Does not implicitly {@link floe.v1.ListGroupsRequest.verify|verify} messages.
+             * @param message ListGroupsRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.ListGroupsRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a ListGroupsRequest message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.ListGroupsRequest & floe.v1.ListGroupsRequest.$Shape} ListGroupsRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.ListGroupsRequest & floe.v1.ListGroupsRequest.$Shape;
+        }
+
+        namespace ListGroupsRequest {
+
+            /** Properties of a ListGroupsRequest. */
+            interface $Properties {
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a ListGroupsRequest. */
+            type $Shape = floe.v1.ListGroupsRequest.$Properties;
+        }
+
+        /**
+         * Properties of a GroupSummary.
+         * @deprecated Use floe.v1.GroupSummary.$Properties instead.
+         */
+        interface IGroupSummary extends floe.v1.GroupSummary.$Properties {
+        }
+
+        /** Represents a GroupSummary. */
+        class GroupSummary {
+
+            /**
+             * Constructs a new GroupSummary.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.GroupSummary.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** GroupSummary groupId. */
+            groupId: string;
+
+            /** GroupSummary type. */
+            type: string;
+
+            /** GroupSummary protocolType. */
+            protocolType: string;
+
+            /** GroupSummary state. */
+            state: string;
+
+            /**
+             * Creates a new GroupSummary instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns GroupSummary instance
+             */
+            static create(properties: floe.v1.GroupSummary.$Shape): floe.v1.GroupSummary & floe.v1.GroupSummary.$Shape;
+            static create(properties?: floe.v1.GroupSummary.$Properties): floe.v1.GroupSummary;
+
+            /**
+             * Encodes the specified GroupSummary message. Does not implicitly {@link floe.v1.GroupSummary.verify|verify} messages.
+             * @param message GroupSummary message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.GroupSummary.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a GroupSummary message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.GroupSummary & floe.v1.GroupSummary.$Shape} GroupSummary
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.GroupSummary & floe.v1.GroupSummary.$Shape;
+        }
+
+        namespace GroupSummary {
+
+            /** Properties of a GroupSummary. */
+            interface $Properties {
+
+                /** GroupSummary groupId */
+                groupId?: (string|null);
+
+                /** GroupSummary type */
+                type?: (string|null);
+
+                /** GroupSummary protocolType */
+                protocolType?: (string|null);
+
+                /** GroupSummary state */
+                state?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a GroupSummary. */
+            type $Shape = floe.v1.GroupSummary.$Properties;
+        }
+
+        /**
+         * Properties of a ListGroupsResponse.
+         * @deprecated Use floe.v1.ListGroupsResponse.$Properties instead.
+         */
+        interface IListGroupsResponse extends floe.v1.ListGroupsResponse.$Properties {
+        }
+
+        /** Represents a ListGroupsResponse. */
+        class ListGroupsResponse {
+
+            /**
+             * Constructs a new ListGroupsResponse.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.ListGroupsResponse.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** ListGroupsResponse groups. */
+            groups: floe.v1.GroupSummary.$Properties[];
+
+            /**
+             * Creates a new ListGroupsResponse instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns ListGroupsResponse instance
+             */
+            static create(properties: floe.v1.ListGroupsResponse.$Shape): floe.v1.ListGroupsResponse & floe.v1.ListGroupsResponse.$Shape;
+            static create(properties?: floe.v1.ListGroupsResponse.$Properties): floe.v1.ListGroupsResponse;
+
+            /**
+             * Encodes the specified ListGroupsResponse message. Does not implicitly {@link floe.v1.ListGroupsResponse.verify|verify} messages.
+             * @param message ListGroupsResponse message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.ListGroupsResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a ListGroupsResponse message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.ListGroupsResponse & floe.v1.ListGroupsResponse.$Shape} ListGroupsResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.ListGroupsResponse & floe.v1.ListGroupsResponse.$Shape;
+        }
+
+        namespace ListGroupsResponse {
+
+            /** Properties of a ListGroupsResponse. */
+            interface $Properties {
+
+                /** ListGroupsResponse groups */
+                groups?: (floe.v1.GroupSummary.$Properties[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a ListGroupsResponse. */
+            type $Shape = floe.v1.ListGroupsResponse.$Properties;
+        }
+
+        /**
+         * Properties of a DescribeGroupRequest.
+         * @deprecated Use floe.v1.DescribeGroupRequest.$Properties instead.
+         */
+        interface IDescribeGroupRequest extends floe.v1.DescribeGroupRequest.$Properties {
+        }
+
+        /** Represents a DescribeGroupRequest. */
+        class DescribeGroupRequest {
+
+            /**
+             * Constructs a new DescribeGroupRequest.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.DescribeGroupRequest.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** DescribeGroupRequest groupId. */
+            groupId: string;
+
+            /**
+             * Creates a new DescribeGroupRequest instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns DescribeGroupRequest instance
+             */
+            static create(properties: floe.v1.DescribeGroupRequest.$Shape): floe.v1.DescribeGroupRequest & floe.v1.DescribeGroupRequest.$Shape;
+            static create(properties?: floe.v1.DescribeGroupRequest.$Properties): floe.v1.DescribeGroupRequest;
+
+            /**
+             * Encodes the specified DescribeGroupRequest message. Does not implicitly {@link floe.v1.DescribeGroupRequest.verify|verify} messages.
+             * @param message DescribeGroupRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.DescribeGroupRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a DescribeGroupRequest message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.DescribeGroupRequest & floe.v1.DescribeGroupRequest.$Shape} DescribeGroupRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.DescribeGroupRequest & floe.v1.DescribeGroupRequest.$Shape;
+        }
+
+        namespace DescribeGroupRequest {
+
+            /** Properties of a DescribeGroupRequest. */
+            interface $Properties {
+
+                /** DescribeGroupRequest groupId */
+                groupId?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a DescribeGroupRequest. */
+            type $Shape = floe.v1.DescribeGroupRequest.$Properties;
+        }
+
+        /**
+         * Properties of a GroupMember.
+         * @deprecated Use floe.v1.GroupMember.$Properties instead.
+         */
+        interface IGroupMember extends floe.v1.GroupMember.$Properties {
+        }
+
+        /** Represents a GroupMember. */
+        class GroupMember {
+
+            /**
+             * Constructs a new GroupMember.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.GroupMember.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** GroupMember memberId. */
+            memberId: string;
+
+            /** GroupMember instanceId. */
+            instanceId?: (string|null);
+
+            /** GroupMember clientId. */
+            clientId: string;
+
+            /** GroupMember clientHost. */
+            clientHost: string;
+
+            /**
+             * Creates a new GroupMember instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns GroupMember instance
+             */
+            static create(properties: floe.v1.GroupMember.$Shape): floe.v1.GroupMember & floe.v1.GroupMember.$Shape;
+            static create(properties?: floe.v1.GroupMember.$Properties): floe.v1.GroupMember;
+
+            /**
+             * Encodes the specified GroupMember message. Does not implicitly {@link floe.v1.GroupMember.verify|verify} messages.
+             * @param message GroupMember message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.GroupMember.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a GroupMember message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.GroupMember & floe.v1.GroupMember.$Shape} GroupMember
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.GroupMember & floe.v1.GroupMember.$Shape;
+        }
+
+        namespace GroupMember {
+
+            /** Properties of a GroupMember. */
+            interface $Properties {
+
+                /** GroupMember memberId */
+                memberId?: (string|null);
+
+                /** GroupMember instanceId */
+                instanceId?: (string|null);
+
+                /** GroupMember clientId */
+                clientId?: (string|null);
+
+                /** GroupMember clientHost */
+                clientHost?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a GroupMember. */
+            type $Shape = floe.v1.GroupMember.$Properties;
+        }
+
+        /**
+         * Properties of a CommittedOffset.
+         * @deprecated Use floe.v1.CommittedOffset.$Properties instead.
+         */
+        interface ICommittedOffset extends floe.v1.CommittedOffset.$Properties {
+        }
+
+        /** Represents a CommittedOffset. */
+        class CommittedOffset {
+
+            /**
+             * Constructs a new CommittedOffset.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.CommittedOffset.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** CommittedOffset topic. */
+            topic: string;
+
+            /** CommittedOffset partition. */
+            partition: number;
+
+            /** CommittedOffset committedOffset. */
+            committedOffset: number;
+
+            /** CommittedOffset highWatermark. */
+            highWatermark?: (number|null);
+
+            /** CommittedOffset lag. */
+            lag?: (number|null);
+
+            /**
+             * Creates a new CommittedOffset instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns CommittedOffset instance
+             */
+            static create(properties: floe.v1.CommittedOffset.$Shape): floe.v1.CommittedOffset & floe.v1.CommittedOffset.$Shape;
+            static create(properties?: floe.v1.CommittedOffset.$Properties): floe.v1.CommittedOffset;
+
+            /**
+             * Encodes the specified CommittedOffset message. Does not implicitly {@link floe.v1.CommittedOffset.verify|verify} messages.
+             * @param message CommittedOffset message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.CommittedOffset.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a CommittedOffset message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.CommittedOffset & floe.v1.CommittedOffset.$Shape} CommittedOffset
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.CommittedOffset & floe.v1.CommittedOffset.$Shape;
+        }
+
+        namespace CommittedOffset {
+
+            /** Properties of a CommittedOffset. */
+            interface $Properties {
+
+                /** CommittedOffset topic */
+                topic?: (string|null);
+
+                /** CommittedOffset partition */
+                partition?: (number|null);
+
+                /** CommittedOffset committedOffset */
+                committedOffset?: (number|null);
+
+                /** CommittedOffset highWatermark */
+                highWatermark?: (number|null);
+
+                /** CommittedOffset lag */
+                lag?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a CommittedOffset. */
+            type $Shape = floe.v1.CommittedOffset.$Properties;
+        }
+
+        /**
+         * Properties of a GroupDescription.
+         * @deprecated Use floe.v1.GroupDescription.$Properties instead.
+         */
+        interface IGroupDescription extends floe.v1.GroupDescription.$Properties {
+        }
+
+        /** Represents a GroupDescription. */
+        class GroupDescription {
+
+            /**
+             * Constructs a new GroupDescription.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.GroupDescription.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** GroupDescription groupId. */
+            groupId: string;
+
+            /** GroupDescription type. */
+            type: string;
+
+            /** GroupDescription protocolType. */
+            protocolType: string;
+
+            /** GroupDescription state. */
+            state: string;
+
+            /** GroupDescription members. */
+            members: floe.v1.GroupMember.$Properties[];
+
+            /** GroupDescription offsets. */
+            offsets: floe.v1.CommittedOffset.$Properties[];
+
+            /**
+             * Creates a new GroupDescription instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns GroupDescription instance
+             */
+            static create(properties: floe.v1.GroupDescription.$Shape): floe.v1.GroupDescription & floe.v1.GroupDescription.$Shape;
+            static create(properties?: floe.v1.GroupDescription.$Properties): floe.v1.GroupDescription;
+
+            /**
+             * Encodes the specified GroupDescription message. Does not implicitly {@link floe.v1.GroupDescription.verify|verify} messages.
+             * @param message GroupDescription message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.GroupDescription.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a GroupDescription message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.GroupDescription & floe.v1.GroupDescription.$Shape} GroupDescription
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.GroupDescription & floe.v1.GroupDescription.$Shape;
+        }
+
+        namespace GroupDescription {
+
+            /** Properties of a GroupDescription. */
+            interface $Properties {
+
+                /** GroupDescription groupId */
+                groupId?: (string|null);
+
+                /** GroupDescription type */
+                type?: (string|null);
+
+                /** GroupDescription protocolType */
+                protocolType?: (string|null);
+
+                /** GroupDescription state */
+                state?: (string|null);
+
+                /** GroupDescription members */
+                members?: (floe.v1.GroupMember.$Properties[]|null);
+
+                /** GroupDescription offsets */
+                offsets?: (floe.v1.CommittedOffset.$Properties[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a GroupDescription. */
+            type $Shape = floe.v1.GroupDescription.$Properties;
+        }
+
+        /**
+         * Properties of a GetGroupOffsetsRequest.
+         * @deprecated Use floe.v1.GetGroupOffsetsRequest.$Properties instead.
+         */
+        interface IGetGroupOffsetsRequest extends floe.v1.GetGroupOffsetsRequest.$Properties {
+        }
+
+        /** Represents a GetGroupOffsetsRequest. */
+        class GetGroupOffsetsRequest {
+
+            /**
+             * Constructs a new GetGroupOffsetsRequest.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.GetGroupOffsetsRequest.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** GetGroupOffsetsRequest groupId. */
+            groupId: string;
+
+            /**
+             * Creates a new GetGroupOffsetsRequest instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns GetGroupOffsetsRequest instance
+             */
+            static create(properties: floe.v1.GetGroupOffsetsRequest.$Shape): floe.v1.GetGroupOffsetsRequest & floe.v1.GetGroupOffsetsRequest.$Shape;
+            static create(properties?: floe.v1.GetGroupOffsetsRequest.$Properties): floe.v1.GetGroupOffsetsRequest;
+
+            /**
+             * Encodes the specified GetGroupOffsetsRequest message. Does not implicitly {@link floe.v1.GetGroupOffsetsRequest.verify|verify} messages.
+             * @param message GetGroupOffsetsRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.GetGroupOffsetsRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a GetGroupOffsetsRequest message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.GetGroupOffsetsRequest & floe.v1.GetGroupOffsetsRequest.$Shape} GetGroupOffsetsRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.GetGroupOffsetsRequest & floe.v1.GetGroupOffsetsRequest.$Shape;
+        }
+
+        namespace GetGroupOffsetsRequest {
+
+            /** Properties of a GetGroupOffsetsRequest. */
+            interface $Properties {
+
+                /** GetGroupOffsetsRequest groupId */
+                groupId?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a GetGroupOffsetsRequest. */
+            type $Shape = floe.v1.GetGroupOffsetsRequest.$Properties;
+        }
+
+        /**
+         * Properties of a GroupOffsets.
+         * @deprecated Use floe.v1.GroupOffsets.$Properties instead.
+         */
+        interface IGroupOffsets extends floe.v1.GroupOffsets.$Properties {
+        }
+
+        /** Represents a GroupOffsets. */
+        class GroupOffsets {
+
+            /**
+             * Constructs a new GroupOffsets.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.GroupOffsets.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** GroupOffsets groupId. */
+            groupId: string;
+
+            /** GroupOffsets state. */
+            state: string;
+
+            /** GroupOffsets offsets. */
+            offsets: floe.v1.CommittedOffset.$Properties[];
+
+            /**
+             * Creates a new GroupOffsets instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns GroupOffsets instance
+             */
+            static create(properties: floe.v1.GroupOffsets.$Shape): floe.v1.GroupOffsets & floe.v1.GroupOffsets.$Shape;
+            static create(properties?: floe.v1.GroupOffsets.$Properties): floe.v1.GroupOffsets;
+
+            /**
+             * Encodes the specified GroupOffsets message. Does not implicitly {@link floe.v1.GroupOffsets.verify|verify} messages.
+             * @param message GroupOffsets message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.GroupOffsets.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a GroupOffsets message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.GroupOffsets & floe.v1.GroupOffsets.$Shape} GroupOffsets
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.GroupOffsets & floe.v1.GroupOffsets.$Shape;
+        }
+
+        namespace GroupOffsets {
+
+            /** Properties of a GroupOffsets. */
+            interface $Properties {
+
+                /** GroupOffsets groupId */
+                groupId?: (string|null);
+
+                /** GroupOffsets state */
+                state?: (string|null);
+
+                /** GroupOffsets offsets */
+                offsets?: (floe.v1.CommittedOffset.$Properties[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a GroupOffsets. */
+            type $Shape = floe.v1.GroupOffsets.$Properties;
+        }
+
+        /**
+         * Properties of a DeleteGroupRequest.
+         * @deprecated Use floe.v1.DeleteGroupRequest.$Properties instead.
+         */
+        interface IDeleteGroupRequest extends floe.v1.DeleteGroupRequest.$Properties {
+        }
+
+        /** Represents a DeleteGroupRequest. */
+        class DeleteGroupRequest {
+
+            /**
+             * Constructs a new DeleteGroupRequest.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.DeleteGroupRequest.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** DeleteGroupRequest groupId. */
+            groupId: string;
+
+            /**
+             * Creates a new DeleteGroupRequest instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns DeleteGroupRequest instance
+             */
+            static create(properties: floe.v1.DeleteGroupRequest.$Shape): floe.v1.DeleteGroupRequest & floe.v1.DeleteGroupRequest.$Shape;
+            static create(properties?: floe.v1.DeleteGroupRequest.$Properties): floe.v1.DeleteGroupRequest;
+
+            /**
+             * Encodes the specified DeleteGroupRequest message. Does not implicitly {@link floe.v1.DeleteGroupRequest.verify|verify} messages.
+             * @param message DeleteGroupRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.DeleteGroupRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a DeleteGroupRequest message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.DeleteGroupRequest & floe.v1.DeleteGroupRequest.$Shape} DeleteGroupRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.DeleteGroupRequest & floe.v1.DeleteGroupRequest.$Shape;
+        }
+
+        namespace DeleteGroupRequest {
+
+            /** Properties of a DeleteGroupRequest. */
+            interface $Properties {
+
+                /** DeleteGroupRequest groupId */
+                groupId?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a DeleteGroupRequest. */
+            type $Shape = floe.v1.DeleteGroupRequest.$Properties;
+        }
+
+        /**
+         * Properties of a DeleteGroupResponse.
+         * @deprecated Use floe.v1.DeleteGroupResponse.$Properties instead.
+         */
+        interface IDeleteGroupResponse extends floe.v1.DeleteGroupResponse.$Properties {
+        }
+
+        /** Represents a DeleteGroupResponse. */
+        class DeleteGroupResponse {
+
+            /**
+             * Constructs a new DeleteGroupResponse.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.DeleteGroupResponse.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /**
+             * Creates a new DeleteGroupResponse instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns DeleteGroupResponse instance
+             */
+            static create(properties: floe.v1.DeleteGroupResponse.$Shape): floe.v1.DeleteGroupResponse & floe.v1.DeleteGroupResponse.$Shape;
+            static create(properties?: floe.v1.DeleteGroupResponse.$Properties): floe.v1.DeleteGroupResponse;
+
+            /**
+             * Encodes the specified DeleteGroupResponse message. Does not implicitly {@link floe.v1.DeleteGroupResponse.verify|verify} messages.
+             * @param message DeleteGroupResponse message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.DeleteGroupResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a DeleteGroupResponse message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.DeleteGroupResponse & floe.v1.DeleteGroupResponse.$Shape} DeleteGroupResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.DeleteGroupResponse & floe.v1.DeleteGroupResponse.$Shape;
+        }
+
+        namespace DeleteGroupResponse {
+
+            /** Properties of a DeleteGroupResponse. */
+            interface $Properties {
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a DeleteGroupResponse. */
+            type $Shape = floe.v1.DeleteGroupResponse.$Properties;
+        }
+
+        /** ResetPosition enum. */
+        enum ResetPosition {
+
+            /** RESET_POSITION_UNSPECIFIED value */
+            RESET_POSITION_UNSPECIFIED = 0,
+
+            /** RESET_POSITION_EARLIEST value */
+            RESET_POSITION_EARLIEST = 1,
+
+            /** RESET_POSITION_LATEST value */
+            RESET_POSITION_LATEST = 2
+        }
+
+        /**
+         * Properties of a ResetGroupOffsetsRequest.
+         * @deprecated Use floe.v1.ResetGroupOffsetsRequest.$Properties instead.
+         */
+        interface IResetGroupOffsetsRequest extends floe.v1.ResetGroupOffsetsRequest.$Properties {
+        }
+
+        /** Represents a ResetGroupOffsetsRequest. */
+        class ResetGroupOffsetsRequest {
+
+            /**
+             * Constructs a new ResetGroupOffsetsRequest.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.ResetGroupOffsetsRequest.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** ResetGroupOffsetsRequest groupId. */
+            groupId: string;
+
+            /** ResetGroupOffsetsRequest topic. */
+            topic: string;
+
+            /** ResetGroupOffsetsRequest partitions. */
+            partitions: number[];
+
+            /** ResetGroupOffsetsRequest position. */
+            position?: (floe.v1.ResetPosition|null);
+
+            /** ResetGroupOffsetsRequest offset. */
+            offset?: (number|null);
+
+            /** ResetGroupOffsetsRequest timestampMs. */
+            timestampMs?: (number|null);
+
+            /** ResetGroupOffsetsRequest execute. */
+            execute: boolean;
+
+            /** ResetGroupOffsetsRequest to. */
+            to?: ("position"|"offset"|"timestampMs");
+
+            /**
+             * Creates a new ResetGroupOffsetsRequest instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns ResetGroupOffsetsRequest instance
+             */
+            static create(properties: floe.v1.ResetGroupOffsetsRequest.$Shape): floe.v1.ResetGroupOffsetsRequest & floe.v1.ResetGroupOffsetsRequest.$Shape;
+            static create(properties?: floe.v1.ResetGroupOffsetsRequest.$Properties): floe.v1.ResetGroupOffsetsRequest;
+
+            /**
+             * Encodes the specified ResetGroupOffsetsRequest message. Does not implicitly {@link floe.v1.ResetGroupOffsetsRequest.verify|verify} messages.
+             * @param message ResetGroupOffsetsRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.ResetGroupOffsetsRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a ResetGroupOffsetsRequest message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.ResetGroupOffsetsRequest & floe.v1.ResetGroupOffsetsRequest.$Shape} ResetGroupOffsetsRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.ResetGroupOffsetsRequest & floe.v1.ResetGroupOffsetsRequest.$Shape;
+        }
+
+        namespace ResetGroupOffsetsRequest {
+
+            /** Properties of a ResetGroupOffsetsRequest. */
+            interface $Properties {
+
+                /** ResetGroupOffsetsRequest groupId */
+                groupId?: (string|null);
+
+                /** ResetGroupOffsetsRequest topic */
+                topic?: (string|null);
+
+                /** ResetGroupOffsetsRequest partitions */
+                partitions?: (number[]|null);
+
+                /** ResetGroupOffsetsRequest position */
+                position?: (floe.v1.ResetPosition|null);
+
+                /** ResetGroupOffsetsRequest offset */
+                offset?: (number|null);
+
+                /** ResetGroupOffsetsRequest timestampMs */
+                timestampMs?: (number|null);
+
+                /** ResetGroupOffsetsRequest execute */
+                execute?: (boolean|null);
+
+                /** ResetGroupOffsetsRequest to */
+                to?: ("position"|"offset"|"timestampMs");
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Narrowed shape of a ResetGroupOffsetsRequest. */
+            type $Shape = {
+              groupId?: string|null;
+              topic?: string|null;
+              partitions?: number[]|null;
+              position?: floe.v1.ResetPosition|null;
+              offset?: number|null;
+              timestampMs?: number|null;
+              execute?: boolean|null;
+              $unknowns?: Uint8Array[];
+            } & (
+              ({ to?: undefined; position?: null; offset?: null; timestampMs?: null }|{ to?: "position"; position: floe.v1.ResetPosition; offset?: null; timestampMs?: null }|{ to?: "offset"; position?: null; offset: number; timestampMs?: null }|{ to?: "timestampMs"; position?: null; offset?: null; timestampMs: number })
+            );
+        }
+
+        /**
+         * Properties of a PartitionReset.
+         * @deprecated Use floe.v1.PartitionReset.$Properties instead.
+         */
+        interface IPartitionReset extends floe.v1.PartitionReset.$Properties {
+        }
+
+        /** Represents a PartitionReset. */
+        class PartitionReset {
+
+            /**
+             * Constructs a new PartitionReset.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.PartitionReset.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** PartitionReset partition. */
+            partition: number;
+
+            /** PartitionReset previousOffset. */
+            previousOffset?: (number|null);
+
+            /** PartitionReset newOffset. */
+            newOffset: number;
+
+            /**
+             * Creates a new PartitionReset instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns PartitionReset instance
+             */
+            static create(properties: floe.v1.PartitionReset.$Shape): floe.v1.PartitionReset & floe.v1.PartitionReset.$Shape;
+            static create(properties?: floe.v1.PartitionReset.$Properties): floe.v1.PartitionReset;
+
+            /**
+             * Encodes the specified PartitionReset message. Does not implicitly {@link floe.v1.PartitionReset.verify|verify} messages.
+             * @param message PartitionReset message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.PartitionReset.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a PartitionReset message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.PartitionReset & floe.v1.PartitionReset.$Shape} PartitionReset
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.PartitionReset & floe.v1.PartitionReset.$Shape;
+        }
+
+        namespace PartitionReset {
+
+            /** Properties of a PartitionReset. */
+            interface $Properties {
+
+                /** PartitionReset partition */
+                partition?: (number|null);
+
+                /** PartitionReset previousOffset */
+                previousOffset?: (number|null);
+
+                /** PartitionReset newOffset */
+                newOffset?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a PartitionReset. */
+            type $Shape = floe.v1.PartitionReset.$Properties;
+        }
+
+        /**
+         * Properties of a ResetGroupOffsetsResponse.
+         * @deprecated Use floe.v1.ResetGroupOffsetsResponse.$Properties instead.
+         */
+        interface IResetGroupOffsetsResponse extends floe.v1.ResetGroupOffsetsResponse.$Properties {
+        }
+
+        /** Represents a ResetGroupOffsetsResponse. */
+        class ResetGroupOffsetsResponse {
+
+            /**
+             * Constructs a new ResetGroupOffsetsResponse.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: floe.v1.ResetGroupOffsetsResponse.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** ResetGroupOffsetsResponse groupId. */
+            groupId: string;
+
+            /** ResetGroupOffsetsResponse topic. */
+            topic: string;
+
+            /** ResetGroupOffsetsResponse executed. */
+            executed: boolean;
+
+            /** ResetGroupOffsetsResponse partitions. */
+            partitions: floe.v1.PartitionReset.$Properties[];
+
+            /**
+             * Creates a new ResetGroupOffsetsResponse instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns ResetGroupOffsetsResponse instance
+             */
+            static create(properties: floe.v1.ResetGroupOffsetsResponse.$Shape): floe.v1.ResetGroupOffsetsResponse & floe.v1.ResetGroupOffsetsResponse.$Shape;
+            static create(properties?: floe.v1.ResetGroupOffsetsResponse.$Properties): floe.v1.ResetGroupOffsetsResponse;
+
+            /**
+             * Encodes the specified ResetGroupOffsetsResponse message. Does not implicitly {@link floe.v1.ResetGroupOffsetsResponse.verify|verify} messages.
+             * @param message ResetGroupOffsetsResponse message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: floe.v1.ResetGroupOffsetsResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a ResetGroupOffsetsResponse message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {floe.v1.ResetGroupOffsetsResponse & floe.v1.ResetGroupOffsetsResponse.$Shape} ResetGroupOffsetsResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): floe.v1.ResetGroupOffsetsResponse & floe.v1.ResetGroupOffsetsResponse.$Shape;
+        }
+
+        namespace ResetGroupOffsetsResponse {
+
+            /** Properties of a ResetGroupOffsetsResponse. */
+            interface $Properties {
+
+                /** ResetGroupOffsetsResponse groupId */
+                groupId?: (string|null);
+
+                /** ResetGroupOffsetsResponse topic */
+                topic?: (string|null);
+
+                /** ResetGroupOffsetsResponse executed */
+                executed?: (boolean|null);
+
+                /** ResetGroupOffsetsResponse partitions */
+                partitions?: (floe.v1.PartitionReset.$Properties[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a ResetGroupOffsetsResponse. */
+            type $Shape = floe.v1.ResetGroupOffsetsResponse.$Properties;
+        }
     }
 }
 

@@ -4773,6 +4773,5751 @@ export const floe = $root.floe = (() => {
             return ConsumeResponse;
         })();
 
+        v1.Admin = (function() {
+
+            /**
+             * Constructs a new Admin service.
+             * @memberof floe.v1
+             * @classdesc Represents an Admin
+             * @extends $protobuf.rpc.Service
+             * @constructor
+             * @param {$protobuf.RPCImpl} rpcImpl RPC implementation
+             * @param {boolean} [requestDelimited=false] Whether requests are length-delimited
+             * @param {boolean} [responseDelimited=false] Whether responses are length-delimited
+             */
+            const Admin = function(rpcImpl, requestDelimited, responseDelimited) {
+                $protobuf.rpc.Service.call(this, rpcImpl, requestDelimited, responseDelimited);
+            };
+
+            $Object.defineProperty(Admin.prototype = $Object.create($protobuf.rpc.Service.prototype), "constructor", { value: Admin, writable: true, enumerable: false, configurable: true });
+
+            /**
+             * Creates new Admin service using the specified rpc implementation.
+             * @function create
+             * @memberof floe.v1.Admin
+             * @static
+             * @param {$protobuf.RPCImpl} rpcImpl RPC implementation
+             * @param {boolean} [requestDelimited=false] Whether requests are length-delimited
+             * @param {boolean} [responseDelimited=false] Whether responses are length-delimited
+             * @returns {Admin} RPC service. Useful where requests and/or responses are streamed.
+             */
+            Admin.create = function(rpcImpl, requestDelimited, responseDelimited) {
+                return new this(rpcImpl, requestDelimited, responseDelimited);
+            };
+
+            /**
+             * Callback as used by {@link floe.v1.Admin#getCluster}.
+             * @memberof floe.v1.Admin
+             * @typedef GetClusterCallback
+             * @type {function}
+             * @param {Error|null} error Error, if any
+             * @param {floe.v1.GetClusterResponse} [response] GetClusterResponse
+             */
+
+            /**
+             * Calls GetCluster.
+             * @memberof floe.v1.Admin
+             * @typedef GetCluster
+             * @type {{
+             *   (request: floe.v1.IGetClusterRequest, callback: floe.v1.Admin.GetClusterCallback): void;
+             *   (request: floe.v1.IGetClusterRequest): Promise<floe.v1.GetClusterResponse>;
+             *   readonly name: "GetCluster";
+             *   readonly path: "/floe.v1.Admin/GetCluster";
+             *   readonly requestType: "GetClusterRequest";
+             *   readonly responseType: "GetClusterResponse";
+             *   readonly requestStream: undefined;
+             *   readonly responseStream: undefined;
+             * }}
+             */
+
+            /**
+             * Calls GetCluster.
+             * @name floe.v1.Admin#getCluster
+             * @type {floe.v1.Admin.GetCluster}
+             */
+            $Object.defineProperties(Admin.prototype.getCluster = function(request, callback) {
+                return $protobuf.rpc.Service.prototype.rpcCall.call(this, Admin.prototype.getCluster, $root.floe.v1.GetClusterRequest, $root.floe.v1.GetClusterResponse, request, callback);
+            }, {
+                name: { value: "GetCluster" },
+                path: { value: "/floe.v1.Admin/GetCluster" },
+                requestType: { value: "GetClusterRequest" },
+                responseType: { value: "GetClusterResponse" },
+                requestStream: { value: $undefined },
+                responseStream: { value: $undefined }
+            });
+
+            /**
+             * Callback as used by {@link floe.v1.Admin#listTopics}.
+             * @memberof floe.v1.Admin
+             * @typedef ListTopicsCallback
+             * @type {function}
+             * @param {Error|null} error Error, if any
+             * @param {floe.v1.ListTopicsResponse} [response] ListTopicsResponse
+             */
+
+            /**
+             * Calls ListTopics.
+             * @memberof floe.v1.Admin
+             * @typedef ListTopics
+             * @type {{
+             *   (request: floe.v1.IListTopicsRequest, callback: floe.v1.Admin.ListTopicsCallback): void;
+             *   (request: floe.v1.IListTopicsRequest): Promise<floe.v1.ListTopicsResponse>;
+             *   readonly name: "ListTopics";
+             *   readonly path: "/floe.v1.Admin/ListTopics";
+             *   readonly requestType: "ListTopicsRequest";
+             *   readonly responseType: "ListTopicsResponse";
+             *   readonly requestStream: undefined;
+             *   readonly responseStream: undefined;
+             * }}
+             */
+
+            /**
+             * Calls ListTopics.
+             * @name floe.v1.Admin#listTopics
+             * @type {floe.v1.Admin.ListTopics}
+             */
+            $Object.defineProperties(Admin.prototype.listTopics = function(request, callback) {
+                return $protobuf.rpc.Service.prototype.rpcCall.call(this, Admin.prototype.listTopics, $root.floe.v1.ListTopicsRequest, $root.floe.v1.ListTopicsResponse, request, callback);
+            }, {
+                name: { value: "ListTopics" },
+                path: { value: "/floe.v1.Admin/ListTopics" },
+                requestType: { value: "ListTopicsRequest" },
+                responseType: { value: "ListTopicsResponse" },
+                requestStream: { value: $undefined },
+                responseStream: { value: $undefined }
+            });
+
+            /**
+             * Callback as used by {@link floe.v1.Admin#createTopic}.
+             * @memberof floe.v1.Admin
+             * @typedef CreateTopicCallback
+             * @type {function}
+             * @param {Error|null} error Error, if any
+             * @param {floe.v1.TopicSummary} [response] TopicSummary
+             */
+
+            /**
+             * Calls CreateTopic.
+             * @memberof floe.v1.Admin
+             * @typedef CreateTopic
+             * @type {{
+             *   (request: floe.v1.ICreateTopicRequest, callback: floe.v1.Admin.CreateTopicCallback): void;
+             *   (request: floe.v1.ICreateTopicRequest): Promise<floe.v1.TopicSummary>;
+             *   readonly name: "CreateTopic";
+             *   readonly path: "/floe.v1.Admin/CreateTopic";
+             *   readonly requestType: "CreateTopicRequest";
+             *   readonly responseType: "TopicSummary";
+             *   readonly requestStream: undefined;
+             *   readonly responseStream: undefined;
+             * }}
+             */
+
+            /**
+             * Calls CreateTopic.
+             * @name floe.v1.Admin#createTopic
+             * @type {floe.v1.Admin.CreateTopic}
+             */
+            $Object.defineProperties(Admin.prototype.createTopic = function(request, callback) {
+                return $protobuf.rpc.Service.prototype.rpcCall.call(this, Admin.prototype.createTopic, $root.floe.v1.CreateTopicRequest, $root.floe.v1.TopicSummary, request, callback);
+            }, {
+                name: { value: "CreateTopic" },
+                path: { value: "/floe.v1.Admin/CreateTopic" },
+                requestType: { value: "CreateTopicRequest" },
+                responseType: { value: "TopicSummary" },
+                requestStream: { value: $undefined },
+                responseStream: { value: $undefined }
+            });
+
+            /**
+             * Callback as used by {@link floe.v1.Admin#describeTopic}.
+             * @memberof floe.v1.Admin
+             * @typedef DescribeTopicCallback
+             * @type {function}
+             * @param {Error|null} error Error, if any
+             * @param {floe.v1.TopicDescription} [response] TopicDescription
+             */
+
+            /**
+             * Calls DescribeTopic.
+             * @memberof floe.v1.Admin
+             * @typedef DescribeTopic
+             * @type {{
+             *   (request: floe.v1.IDescribeTopicRequest, callback: floe.v1.Admin.DescribeTopicCallback): void;
+             *   (request: floe.v1.IDescribeTopicRequest): Promise<floe.v1.TopicDescription>;
+             *   readonly name: "DescribeTopic";
+             *   readonly path: "/floe.v1.Admin/DescribeTopic";
+             *   readonly requestType: "DescribeTopicRequest";
+             *   readonly responseType: "TopicDescription";
+             *   readonly requestStream: undefined;
+             *   readonly responseStream: undefined;
+             * }}
+             */
+
+            /**
+             * Calls DescribeTopic.
+             * @name floe.v1.Admin#describeTopic
+             * @type {floe.v1.Admin.DescribeTopic}
+             */
+            $Object.defineProperties(Admin.prototype.describeTopic = function(request, callback) {
+                return $protobuf.rpc.Service.prototype.rpcCall.call(this, Admin.prototype.describeTopic, $root.floe.v1.DescribeTopicRequest, $root.floe.v1.TopicDescription, request, callback);
+            }, {
+                name: { value: "DescribeTopic" },
+                path: { value: "/floe.v1.Admin/DescribeTopic" },
+                requestType: { value: "DescribeTopicRequest" },
+                responseType: { value: "TopicDescription" },
+                requestStream: { value: $undefined },
+                responseStream: { value: $undefined }
+            });
+
+            /**
+             * Callback as used by {@link floe.v1.Admin#alterTopicConfigs}.
+             * @memberof floe.v1.Admin
+             * @typedef AlterTopicConfigsCallback
+             * @type {function}
+             * @param {Error|null} error Error, if any
+             * @param {floe.v1.TopicDescription} [response] TopicDescription
+             */
+
+            /**
+             * Calls AlterTopicConfigs.
+             * @memberof floe.v1.Admin
+             * @typedef AlterTopicConfigs
+             * @type {{
+             *   (request: floe.v1.IAlterTopicConfigsRequest, callback: floe.v1.Admin.AlterTopicConfigsCallback): void;
+             *   (request: floe.v1.IAlterTopicConfigsRequest): Promise<floe.v1.TopicDescription>;
+             *   readonly name: "AlterTopicConfigs";
+             *   readonly path: "/floe.v1.Admin/AlterTopicConfigs";
+             *   readonly requestType: "AlterTopicConfigsRequest";
+             *   readonly responseType: "TopicDescription";
+             *   readonly requestStream: undefined;
+             *   readonly responseStream: undefined;
+             * }}
+             */
+
+            /**
+             * Calls AlterTopicConfigs.
+             * @name floe.v1.Admin#alterTopicConfigs
+             * @type {floe.v1.Admin.AlterTopicConfigs}
+             */
+            $Object.defineProperties(Admin.prototype.alterTopicConfigs = function(request, callback) {
+                return $protobuf.rpc.Service.prototype.rpcCall.call(this, Admin.prototype.alterTopicConfigs, $root.floe.v1.AlterTopicConfigsRequest, $root.floe.v1.TopicDescription, request, callback);
+            }, {
+                name: { value: "AlterTopicConfigs" },
+                path: { value: "/floe.v1.Admin/AlterTopicConfigs" },
+                requestType: { value: "AlterTopicConfigsRequest" },
+                responseType: { value: "TopicDescription" },
+                requestStream: { value: $undefined },
+                responseStream: { value: $undefined }
+            });
+
+            /**
+             * Callback as used by {@link floe.v1.Admin#addPartitions}.
+             * @memberof floe.v1.Admin
+             * @typedef AddPartitionsCallback
+             * @type {function}
+             * @param {Error|null} error Error, if any
+             * @param {floe.v1.TopicSummary} [response] TopicSummary
+             */
+
+            /**
+             * Calls AddPartitions.
+             * @memberof floe.v1.Admin
+             * @typedef AddPartitions
+             * @type {{
+             *   (request: floe.v1.IAddPartitionsRequest, callback: floe.v1.Admin.AddPartitionsCallback): void;
+             *   (request: floe.v1.IAddPartitionsRequest): Promise<floe.v1.TopicSummary>;
+             *   readonly name: "AddPartitions";
+             *   readonly path: "/floe.v1.Admin/AddPartitions";
+             *   readonly requestType: "AddPartitionsRequest";
+             *   readonly responseType: "TopicSummary";
+             *   readonly requestStream: undefined;
+             *   readonly responseStream: undefined;
+             * }}
+             */
+
+            /**
+             * Calls AddPartitions.
+             * @name floe.v1.Admin#addPartitions
+             * @type {floe.v1.Admin.AddPartitions}
+             */
+            $Object.defineProperties(Admin.prototype.addPartitions = function(request, callback) {
+                return $protobuf.rpc.Service.prototype.rpcCall.call(this, Admin.prototype.addPartitions, $root.floe.v1.AddPartitionsRequest, $root.floe.v1.TopicSummary, request, callback);
+            }, {
+                name: { value: "AddPartitions" },
+                path: { value: "/floe.v1.Admin/AddPartitions" },
+                requestType: { value: "AddPartitionsRequest" },
+                responseType: { value: "TopicSummary" },
+                requestStream: { value: $undefined },
+                responseStream: { value: $undefined }
+            });
+
+            /**
+             * Callback as used by {@link floe.v1.Admin#deleteTopic}.
+             * @memberof floe.v1.Admin
+             * @typedef DeleteTopicCallback
+             * @type {function}
+             * @param {Error|null} error Error, if any
+             * @param {floe.v1.DeleteTopicResponse} [response] DeleteTopicResponse
+             */
+
+            /**
+             * Calls DeleteTopic.
+             * @memberof floe.v1.Admin
+             * @typedef DeleteTopic
+             * @type {{
+             *   (request: floe.v1.IDeleteTopicRequest, callback: floe.v1.Admin.DeleteTopicCallback): void;
+             *   (request: floe.v1.IDeleteTopicRequest): Promise<floe.v1.DeleteTopicResponse>;
+             *   readonly name: "DeleteTopic";
+             *   readonly path: "/floe.v1.Admin/DeleteTopic";
+             *   readonly requestType: "DeleteTopicRequest";
+             *   readonly responseType: "DeleteTopicResponse";
+             *   readonly requestStream: undefined;
+             *   readonly responseStream: undefined;
+             * }}
+             */
+
+            /**
+             * Calls DeleteTopic.
+             * @name floe.v1.Admin#deleteTopic
+             * @type {floe.v1.Admin.DeleteTopic}
+             */
+            $Object.defineProperties(Admin.prototype.deleteTopic = function(request, callback) {
+                return $protobuf.rpc.Service.prototype.rpcCall.call(this, Admin.prototype.deleteTopic, $root.floe.v1.DeleteTopicRequest, $root.floe.v1.DeleteTopicResponse, request, callback);
+            }, {
+                name: { value: "DeleteTopic" },
+                path: { value: "/floe.v1.Admin/DeleteTopic" },
+                requestType: { value: "DeleteTopicRequest" },
+                responseType: { value: "DeleteTopicResponse" },
+                requestStream: { value: $undefined },
+                responseStream: { value: $undefined }
+            });
+
+            /**
+             * Callback as used by {@link floe.v1.Admin#listGroups}.
+             * @memberof floe.v1.Admin
+             * @typedef ListGroupsCallback
+             * @type {function}
+             * @param {Error|null} error Error, if any
+             * @param {floe.v1.ListGroupsResponse} [response] ListGroupsResponse
+             */
+
+            /**
+             * Calls ListGroups.
+             * @memberof floe.v1.Admin
+             * @typedef ListGroups
+             * @type {{
+             *   (request: floe.v1.IListGroupsRequest, callback: floe.v1.Admin.ListGroupsCallback): void;
+             *   (request: floe.v1.IListGroupsRequest): Promise<floe.v1.ListGroupsResponse>;
+             *   readonly name: "ListGroups";
+             *   readonly path: "/floe.v1.Admin/ListGroups";
+             *   readonly requestType: "ListGroupsRequest";
+             *   readonly responseType: "ListGroupsResponse";
+             *   readonly requestStream: undefined;
+             *   readonly responseStream: undefined;
+             * }}
+             */
+
+            /**
+             * Calls ListGroups.
+             * @name floe.v1.Admin#listGroups
+             * @type {floe.v1.Admin.ListGroups}
+             */
+            $Object.defineProperties(Admin.prototype.listGroups = function(request, callback) {
+                return $protobuf.rpc.Service.prototype.rpcCall.call(this, Admin.prototype.listGroups, $root.floe.v1.ListGroupsRequest, $root.floe.v1.ListGroupsResponse, request, callback);
+            }, {
+                name: { value: "ListGroups" },
+                path: { value: "/floe.v1.Admin/ListGroups" },
+                requestType: { value: "ListGroupsRequest" },
+                responseType: { value: "ListGroupsResponse" },
+                requestStream: { value: $undefined },
+                responseStream: { value: $undefined }
+            });
+
+            /**
+             * Callback as used by {@link floe.v1.Admin#describeGroup}.
+             * @memberof floe.v1.Admin
+             * @typedef DescribeGroupCallback
+             * @type {function}
+             * @param {Error|null} error Error, if any
+             * @param {floe.v1.GroupDescription} [response] GroupDescription
+             */
+
+            /**
+             * Calls DescribeGroup.
+             * @memberof floe.v1.Admin
+             * @typedef DescribeGroup
+             * @type {{
+             *   (request: floe.v1.IDescribeGroupRequest, callback: floe.v1.Admin.DescribeGroupCallback): void;
+             *   (request: floe.v1.IDescribeGroupRequest): Promise<floe.v1.GroupDescription>;
+             *   readonly name: "DescribeGroup";
+             *   readonly path: "/floe.v1.Admin/DescribeGroup";
+             *   readonly requestType: "DescribeGroupRequest";
+             *   readonly responseType: "GroupDescription";
+             *   readonly requestStream: undefined;
+             *   readonly responseStream: undefined;
+             * }}
+             */
+
+            /**
+             * Calls DescribeGroup.
+             * @name floe.v1.Admin#describeGroup
+             * @type {floe.v1.Admin.DescribeGroup}
+             */
+            $Object.defineProperties(Admin.prototype.describeGroup = function(request, callback) {
+                return $protobuf.rpc.Service.prototype.rpcCall.call(this, Admin.prototype.describeGroup, $root.floe.v1.DescribeGroupRequest, $root.floe.v1.GroupDescription, request, callback);
+            }, {
+                name: { value: "DescribeGroup" },
+                path: { value: "/floe.v1.Admin/DescribeGroup" },
+                requestType: { value: "DescribeGroupRequest" },
+                responseType: { value: "GroupDescription" },
+                requestStream: { value: $undefined },
+                responseStream: { value: $undefined }
+            });
+
+            /**
+             * Callback as used by {@link floe.v1.Admin#getGroupOffsets}.
+             * @memberof floe.v1.Admin
+             * @typedef GetGroupOffsetsCallback
+             * @type {function}
+             * @param {Error|null} error Error, if any
+             * @param {floe.v1.GroupOffsets} [response] GroupOffsets
+             */
+
+            /**
+             * Calls GetGroupOffsets.
+             * @memberof floe.v1.Admin
+             * @typedef GetGroupOffsets
+             * @type {{
+             *   (request: floe.v1.IGetGroupOffsetsRequest, callback: floe.v1.Admin.GetGroupOffsetsCallback): void;
+             *   (request: floe.v1.IGetGroupOffsetsRequest): Promise<floe.v1.GroupOffsets>;
+             *   readonly name: "GetGroupOffsets";
+             *   readonly path: "/floe.v1.Admin/GetGroupOffsets";
+             *   readonly requestType: "GetGroupOffsetsRequest";
+             *   readonly responseType: "GroupOffsets";
+             *   readonly requestStream: undefined;
+             *   readonly responseStream: undefined;
+             * }}
+             */
+
+            /**
+             * Calls GetGroupOffsets.
+             * @name floe.v1.Admin#getGroupOffsets
+             * @type {floe.v1.Admin.GetGroupOffsets}
+             */
+            $Object.defineProperties(Admin.prototype.getGroupOffsets = function(request, callback) {
+                return $protobuf.rpc.Service.prototype.rpcCall.call(this, Admin.prototype.getGroupOffsets, $root.floe.v1.GetGroupOffsetsRequest, $root.floe.v1.GroupOffsets, request, callback);
+            }, {
+                name: { value: "GetGroupOffsets" },
+                path: { value: "/floe.v1.Admin/GetGroupOffsets" },
+                requestType: { value: "GetGroupOffsetsRequest" },
+                responseType: { value: "GroupOffsets" },
+                requestStream: { value: $undefined },
+                responseStream: { value: $undefined }
+            });
+
+            /**
+             * Callback as used by {@link floe.v1.Admin#deleteGroup}.
+             * @memberof floe.v1.Admin
+             * @typedef DeleteGroupCallback
+             * @type {function}
+             * @param {Error|null} error Error, if any
+             * @param {floe.v1.DeleteGroupResponse} [response] DeleteGroupResponse
+             */
+
+            /**
+             * Calls DeleteGroup.
+             * @memberof floe.v1.Admin
+             * @typedef DeleteGroup
+             * @type {{
+             *   (request: floe.v1.IDeleteGroupRequest, callback: floe.v1.Admin.DeleteGroupCallback): void;
+             *   (request: floe.v1.IDeleteGroupRequest): Promise<floe.v1.DeleteGroupResponse>;
+             *   readonly name: "DeleteGroup";
+             *   readonly path: "/floe.v1.Admin/DeleteGroup";
+             *   readonly requestType: "DeleteGroupRequest";
+             *   readonly responseType: "DeleteGroupResponse";
+             *   readonly requestStream: undefined;
+             *   readonly responseStream: undefined;
+             * }}
+             */
+
+            /**
+             * Calls DeleteGroup.
+             * @name floe.v1.Admin#deleteGroup
+             * @type {floe.v1.Admin.DeleteGroup}
+             */
+            $Object.defineProperties(Admin.prototype.deleteGroup = function(request, callback) {
+                return $protobuf.rpc.Service.prototype.rpcCall.call(this, Admin.prototype.deleteGroup, $root.floe.v1.DeleteGroupRequest, $root.floe.v1.DeleteGroupResponse, request, callback);
+            }, {
+                name: { value: "DeleteGroup" },
+                path: { value: "/floe.v1.Admin/DeleteGroup" },
+                requestType: { value: "DeleteGroupRequest" },
+                responseType: { value: "DeleteGroupResponse" },
+                requestStream: { value: $undefined },
+                responseStream: { value: $undefined }
+            });
+
+            /**
+             * Callback as used by {@link floe.v1.Admin#resetGroupOffsets}.
+             * @memberof floe.v1.Admin
+             * @typedef ResetGroupOffsetsCallback
+             * @type {function}
+             * @param {Error|null} error Error, if any
+             * @param {floe.v1.ResetGroupOffsetsResponse} [response] ResetGroupOffsetsResponse
+             */
+
+            /**
+             * Calls ResetGroupOffsets.
+             * @memberof floe.v1.Admin
+             * @typedef ResetGroupOffsets
+             * @type {{
+             *   (request: floe.v1.IResetGroupOffsetsRequest, callback: floe.v1.Admin.ResetGroupOffsetsCallback): void;
+             *   (request: floe.v1.IResetGroupOffsetsRequest): Promise<floe.v1.ResetGroupOffsetsResponse>;
+             *   readonly name: "ResetGroupOffsets";
+             *   readonly path: "/floe.v1.Admin/ResetGroupOffsets";
+             *   readonly requestType: "ResetGroupOffsetsRequest";
+             *   readonly responseType: "ResetGroupOffsetsResponse";
+             *   readonly requestStream: undefined;
+             *   readonly responseStream: undefined;
+             * }}
+             */
+
+            /**
+             * Calls ResetGroupOffsets.
+             * @name floe.v1.Admin#resetGroupOffsets
+             * @type {floe.v1.Admin.ResetGroupOffsets}
+             */
+            $Object.defineProperties(Admin.prototype.resetGroupOffsets = function(request, callback) {
+                return $protobuf.rpc.Service.prototype.rpcCall.call(this, Admin.prototype.resetGroupOffsets, $root.floe.v1.ResetGroupOffsetsRequest, $root.floe.v1.ResetGroupOffsetsResponse, request, callback);
+            }, {
+                name: { value: "ResetGroupOffsets" },
+                path: { value: "/floe.v1.Admin/ResetGroupOffsets" },
+                requestType: { value: "ResetGroupOffsetsRequest" },
+                responseType: { value: "ResetGroupOffsetsResponse" },
+                requestStream: { value: $undefined },
+                responseStream: { value: $undefined }
+            });
+
+            return Admin;
+        })();
+
+        v1.Node = (function() {
+
+            /**
+             * Properties of a Node.
+             * @typedef {Object} floe.v1.Node.$Properties
+             * @property {number|null} [nodeId] Node nodeId
+             * @property {string|null} [host] Node host
+             * @property {number|null} [port] Node port
+             * @property {string|null} [rack] Node rack
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Node.
+             * @memberof floe.v1
+             * @interface INode
+             * @augments floe.v1.Node.$Properties
+             * @deprecated Use floe.v1.Node.$Properties instead.
+             */
+
+            /**
+             * Shape of a Node.
+             * @typedef {floe.v1.Node.$Properties} floe.v1.Node.$Shape
+             */
+
+            /**
+             * Constructs a new Node.
+             * @memberof floe.v1
+             * @classdesc Represents a Node.
+             * @constructor
+             * @param {floe.v1.Node.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Node = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Node nodeId.
+             * @member {number} nodeId
+             * @memberof floe.v1.Node
+             * @instance
+             */
+            Node.prototype.nodeId = 0;
+
+            /**
+             * Node host.
+             * @member {string} host
+             * @memberof floe.v1.Node
+             * @instance
+             */
+            Node.prototype.host = "";
+
+            /**
+             * Node port.
+             * @member {number} port
+             * @memberof floe.v1.Node
+             * @instance
+             */
+            Node.prototype.port = 0;
+
+            /**
+             * Node rack.
+             * @member {string|null|undefined} rack
+             * @memberof floe.v1.Node
+             * @instance
+             */
+            Node.prototype.rack = null;
+
+            // OneOf field names bound to virtual getters and setters
+            let $oneOfFields;
+
+            // Virtual OneOf for proto3 optional field
+            $Object.defineProperty(Node.prototype, "_rack", {
+                get: $util.oneOfGetter($oneOfFields = ["rack"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            /**
+             * Creates a new Node instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.Node
+             * @static
+             * @param {floe.v1.Node.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.Node} Node instance
+             * @type {{
+             *   (properties: floe.v1.Node.$Shape): floe.v1.Node & floe.v1.Node.$Shape;
+             *   (properties?: floe.v1.Node.$Properties): floe.v1.Node;
+             * }}
+             */
+            Node.create = function(properties) {
+                return new Node(properties);
+            };
+
+            /**
+             * Encodes the specified Node message. Does not implicitly {@link floe.v1.Node.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.Node
+             * @static
+             * @param {floe.v1.Node.$Properties} message Node message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Node.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.nodeId != null && $Object.hasOwnProperty.call(message, "nodeId") && message.nodeId !== 0)
+                    writer.uint32(/* id 1, wireType 0 =*/8).int32(message.nodeId);
+                if (message.host != null && $Object.hasOwnProperty.call(message, "host") && message.host !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.host);
+                if (message.port != null && $Object.hasOwnProperty.call(message, "port") && message.port !== 0)
+                    writer.uint32(/* id 3, wireType 0 =*/24).int32(message.port);
+                if (message.rack != null && $Object.hasOwnProperty.call(message, "rack"))
+                    writer.uint32(/* id 4, wireType 2 =*/34).string(message.rack);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a Node message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.Node
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.Node & floe.v1.Node.$Shape} Node
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Node.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.Node();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.nodeId = value;
+                            else
+                                delete message.nodeId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.host = value;
+                            else
+                                delete message.host;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.port = value;
+                            else
+                                delete message.port;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            message.rack = reader.stringVerify();
+                            message._rack = "rack";
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return Node;
+        })();
+
+        v1.GetClusterRequest = (function() {
+
+            /**
+             * Properties of a GetClusterRequest.
+             * @typedef {Object} floe.v1.GetClusterRequest.$Properties
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a GetClusterRequest.
+             * @memberof floe.v1
+             * @interface IGetClusterRequest
+             * @augments floe.v1.GetClusterRequest.$Properties
+             * @deprecated Use floe.v1.GetClusterRequest.$Properties instead.
+             */
+
+            /**
+             * Shape of a GetClusterRequest.
+             * @typedef {floe.v1.GetClusterRequest.$Properties} floe.v1.GetClusterRequest.$Shape
+             */
+
+            /**
+             * Constructs a new GetClusterRequest.
+             * @memberof floe.v1
+             * @classdesc Represents a GetClusterRequest.
+             * @constructor
+             * @param {floe.v1.GetClusterRequest.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const GetClusterRequest = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Creates a new GetClusterRequest instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.GetClusterRequest
+             * @static
+             * @param {floe.v1.GetClusterRequest.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.GetClusterRequest} GetClusterRequest instance
+             * @type {{
+             *   (properties: floe.v1.GetClusterRequest.$Shape): floe.v1.GetClusterRequest & floe.v1.GetClusterRequest.$Shape;
+             *   (properties?: floe.v1.GetClusterRequest.$Properties): floe.v1.GetClusterRequest;
+             * }}
+             */
+            GetClusterRequest.create = function(properties) {
+                return new GetClusterRequest(properties);
+            };
+
+            /**
+             * Encodes the specified GetClusterRequest message. Does not implicitly {@link floe.v1.GetClusterRequest.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.GetClusterRequest
+             * @static
+             * @param {floe.v1.GetClusterRequest.$Properties} message GetClusterRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            GetClusterRequest.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a GetClusterRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.GetClusterRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.GetClusterRequest & floe.v1.GetClusterRequest.$Shape} GetClusterRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            GetClusterRequest.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.GetClusterRequest();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    reader.skipType(tag & 7, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return GetClusterRequest;
+        })();
+
+        v1.GetClusterResponse = (function() {
+
+            /**
+             * Properties of a GetClusterResponse.
+             * @typedef {Object} floe.v1.GetClusterResponse.$Properties
+             * @property {string|null} [clusterId] GetClusterResponse clusterId
+             * @property {Array.<floe.v1.Node.$Properties>|null} [nodes] GetClusterResponse nodes
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a GetClusterResponse.
+             * @memberof floe.v1
+             * @interface IGetClusterResponse
+             * @augments floe.v1.GetClusterResponse.$Properties
+             * @deprecated Use floe.v1.GetClusterResponse.$Properties instead.
+             */
+
+            /**
+             * Shape of a GetClusterResponse.
+             * @typedef {floe.v1.GetClusterResponse.$Properties} floe.v1.GetClusterResponse.$Shape
+             */
+
+            /**
+             * Constructs a new GetClusterResponse.
+             * @memberof floe.v1
+             * @classdesc Represents a GetClusterResponse.
+             * @constructor
+             * @param {floe.v1.GetClusterResponse.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const GetClusterResponse = function (properties) {
+                this.nodes = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * GetClusterResponse clusterId.
+             * @member {string} clusterId
+             * @memberof floe.v1.GetClusterResponse
+             * @instance
+             */
+            GetClusterResponse.prototype.clusterId = "";
+
+            /**
+             * GetClusterResponse nodes.
+             * @member {Array.<floe.v1.Node.$Properties>} nodes
+             * @memberof floe.v1.GetClusterResponse
+             * @instance
+             */
+            GetClusterResponse.prototype.nodes = $util.emptyArray;
+
+            /**
+             * Creates a new GetClusterResponse instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.GetClusterResponse
+             * @static
+             * @param {floe.v1.GetClusterResponse.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.GetClusterResponse} GetClusterResponse instance
+             * @type {{
+             *   (properties: floe.v1.GetClusterResponse.$Shape): floe.v1.GetClusterResponse & floe.v1.GetClusterResponse.$Shape;
+             *   (properties?: floe.v1.GetClusterResponse.$Properties): floe.v1.GetClusterResponse;
+             * }}
+             */
+            GetClusterResponse.create = function(properties) {
+                return new GetClusterResponse(properties);
+            };
+
+            /**
+             * Encodes the specified GetClusterResponse message. Does not implicitly {@link floe.v1.GetClusterResponse.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.GetClusterResponse
+             * @static
+             * @param {floe.v1.GetClusterResponse.$Properties} message GetClusterResponse message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            GetClusterResponse.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.clusterId != null && $Object.hasOwnProperty.call(message, "clusterId") && message.clusterId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.clusterId);
+                if (message.nodes != null && message.nodes.length)
+                    for (let i = 0; i < message.nodes.length; ++i)
+                        $root.floe.v1.Node.encode(message.nodes[i], writer.uint32(/* id 2, wireType 2 =*/18).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a GetClusterResponse message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.GetClusterResponse
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.GetClusterResponse & floe.v1.GetClusterResponse.$Shape} GetClusterResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            GetClusterResponse.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.GetClusterResponse();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.clusterId = value;
+                            else
+                                delete message.clusterId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.nodes && message.nodes.length))
+                                message.nodes = [];
+                            message.nodes.push($root.floe.v1.Node.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return GetClusterResponse;
+        })();
+
+        v1.TopicSummary = (function() {
+
+            /**
+             * Properties of a TopicSummary.
+             * @typedef {Object} floe.v1.TopicSummary.$Properties
+             * @property {string|null} [name] TopicSummary name
+             * @property {string|null} [id] TopicSummary id
+             * @property {number|null} [partitions] TopicSummary partitions
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a TopicSummary.
+             * @memberof floe.v1
+             * @interface ITopicSummary
+             * @augments floe.v1.TopicSummary.$Properties
+             * @deprecated Use floe.v1.TopicSummary.$Properties instead.
+             */
+
+            /**
+             * Shape of a TopicSummary.
+             * @typedef {floe.v1.TopicSummary.$Properties} floe.v1.TopicSummary.$Shape
+             */
+
+            /**
+             * Constructs a new TopicSummary.
+             * @memberof floe.v1
+             * @classdesc Represents a TopicSummary.
+             * @constructor
+             * @param {floe.v1.TopicSummary.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const TopicSummary = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * TopicSummary name.
+             * @member {string} name
+             * @memberof floe.v1.TopicSummary
+             * @instance
+             */
+            TopicSummary.prototype.name = "";
+
+            /**
+             * TopicSummary id.
+             * @member {string} id
+             * @memberof floe.v1.TopicSummary
+             * @instance
+             */
+            TopicSummary.prototype.id = "";
+
+            /**
+             * TopicSummary partitions.
+             * @member {number} partitions
+             * @memberof floe.v1.TopicSummary
+             * @instance
+             */
+            TopicSummary.prototype.partitions = 0;
+
+            /**
+             * Creates a new TopicSummary instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.TopicSummary
+             * @static
+             * @param {floe.v1.TopicSummary.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.TopicSummary} TopicSummary instance
+             * @type {{
+             *   (properties: floe.v1.TopicSummary.$Shape): floe.v1.TopicSummary & floe.v1.TopicSummary.$Shape;
+             *   (properties?: floe.v1.TopicSummary.$Properties): floe.v1.TopicSummary;
+             * }}
+             */
+            TopicSummary.create = function(properties) {
+                return new TopicSummary(properties);
+            };
+
+            /**
+             * Encodes the specified TopicSummary message. Does not implicitly {@link floe.v1.TopicSummary.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.TopicSummary
+             * @static
+             * @param {floe.v1.TopicSummary.$Properties} message TopicSummary message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            TopicSummary.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.name != null && $Object.hasOwnProperty.call(message, "name") && message.name !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.name);
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id") && message.id !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.id);
+                if (message.partitions != null && $Object.hasOwnProperty.call(message, "partitions") && message.partitions !== 0)
+                    writer.uint32(/* id 3, wireType 0 =*/24).int32(message.partitions);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a TopicSummary message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.TopicSummary
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.TopicSummary & floe.v1.TopicSummary.$Shape} TopicSummary
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            TopicSummary.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.TopicSummary();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.name = value;
+                            else
+                                delete message.name;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.id = value;
+                            else
+                                delete message.id;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.partitions = value;
+                            else
+                                delete message.partitions;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return TopicSummary;
+        })();
+
+        v1.ListTopicsRequest = (function() {
+
+            /**
+             * Properties of a ListTopicsRequest.
+             * @typedef {Object} floe.v1.ListTopicsRequest.$Properties
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a ListTopicsRequest.
+             * @memberof floe.v1
+             * @interface IListTopicsRequest
+             * @augments floe.v1.ListTopicsRequest.$Properties
+             * @deprecated Use floe.v1.ListTopicsRequest.$Properties instead.
+             */
+
+            /**
+             * Shape of a ListTopicsRequest.
+             * @typedef {floe.v1.ListTopicsRequest.$Properties} floe.v1.ListTopicsRequest.$Shape
+             */
+
+            /**
+             * Constructs a new ListTopicsRequest.
+             * @memberof floe.v1
+             * @classdesc Represents a ListTopicsRequest.
+             * @constructor
+             * @param {floe.v1.ListTopicsRequest.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ListTopicsRequest = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Creates a new ListTopicsRequest instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.ListTopicsRequest
+             * @static
+             * @param {floe.v1.ListTopicsRequest.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.ListTopicsRequest} ListTopicsRequest instance
+             * @type {{
+             *   (properties: floe.v1.ListTopicsRequest.$Shape): floe.v1.ListTopicsRequest & floe.v1.ListTopicsRequest.$Shape;
+             *   (properties?: floe.v1.ListTopicsRequest.$Properties): floe.v1.ListTopicsRequest;
+             * }}
+             */
+            ListTopicsRequest.create = function(properties) {
+                return new ListTopicsRequest(properties);
+            };
+
+            /**
+             * Encodes the specified ListTopicsRequest message. Does not implicitly {@link floe.v1.ListTopicsRequest.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.ListTopicsRequest
+             * @static
+             * @param {floe.v1.ListTopicsRequest.$Properties} message ListTopicsRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ListTopicsRequest.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a ListTopicsRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.ListTopicsRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.ListTopicsRequest & floe.v1.ListTopicsRequest.$Shape} ListTopicsRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ListTopicsRequest.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.ListTopicsRequest();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    reader.skipType(tag & 7, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return ListTopicsRequest;
+        })();
+
+        v1.ListTopicsResponse = (function() {
+
+            /**
+             * Properties of a ListTopicsResponse.
+             * @typedef {Object} floe.v1.ListTopicsResponse.$Properties
+             * @property {Array.<floe.v1.TopicSummary.$Properties>|null} [topics] ListTopicsResponse topics
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a ListTopicsResponse.
+             * @memberof floe.v1
+             * @interface IListTopicsResponse
+             * @augments floe.v1.ListTopicsResponse.$Properties
+             * @deprecated Use floe.v1.ListTopicsResponse.$Properties instead.
+             */
+
+            /**
+             * Shape of a ListTopicsResponse.
+             * @typedef {floe.v1.ListTopicsResponse.$Properties} floe.v1.ListTopicsResponse.$Shape
+             */
+
+            /**
+             * Constructs a new ListTopicsResponse.
+             * @memberof floe.v1
+             * @classdesc Represents a ListTopicsResponse.
+             * @constructor
+             * @param {floe.v1.ListTopicsResponse.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ListTopicsResponse = function (properties) {
+                this.topics = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * ListTopicsResponse topics.
+             * @member {Array.<floe.v1.TopicSummary.$Properties>} topics
+             * @memberof floe.v1.ListTopicsResponse
+             * @instance
+             */
+            ListTopicsResponse.prototype.topics = $util.emptyArray;
+
+            /**
+             * Creates a new ListTopicsResponse instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.ListTopicsResponse
+             * @static
+             * @param {floe.v1.ListTopicsResponse.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.ListTopicsResponse} ListTopicsResponse instance
+             * @type {{
+             *   (properties: floe.v1.ListTopicsResponse.$Shape): floe.v1.ListTopicsResponse & floe.v1.ListTopicsResponse.$Shape;
+             *   (properties?: floe.v1.ListTopicsResponse.$Properties): floe.v1.ListTopicsResponse;
+             * }}
+             */
+            ListTopicsResponse.create = function(properties) {
+                return new ListTopicsResponse(properties);
+            };
+
+            /**
+             * Encodes the specified ListTopicsResponse message. Does not implicitly {@link floe.v1.ListTopicsResponse.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.ListTopicsResponse
+             * @static
+             * @param {floe.v1.ListTopicsResponse.$Properties} message ListTopicsResponse message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ListTopicsResponse.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.topics != null && message.topics.length)
+                    for (let i = 0; i < message.topics.length; ++i)
+                        $root.floe.v1.TopicSummary.encode(message.topics[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a ListTopicsResponse message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.ListTopicsResponse
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.ListTopicsResponse & floe.v1.ListTopicsResponse.$Shape} ListTopicsResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ListTopicsResponse.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.ListTopicsResponse();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.topics && message.topics.length))
+                                message.topics = [];
+                            message.topics.push($root.floe.v1.TopicSummary.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return ListTopicsResponse;
+        })();
+
+        v1.CreateTopicRequest = (function() {
+
+            /**
+             * Properties of a CreateTopicRequest.
+             * @typedef {Object} floe.v1.CreateTopicRequest.$Properties
+             * @property {string|null} [name] CreateTopicRequest name
+             * @property {number|null} [partitions] CreateTopicRequest partitions
+             * @property {Object.<string,string>|null} [configs] CreateTopicRequest configs
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a CreateTopicRequest.
+             * @memberof floe.v1
+             * @interface ICreateTopicRequest
+             * @augments floe.v1.CreateTopicRequest.$Properties
+             * @deprecated Use floe.v1.CreateTopicRequest.$Properties instead.
+             */
+
+            /**
+             * Shape of a CreateTopicRequest.
+             * @typedef {floe.v1.CreateTopicRequest.$Properties} floe.v1.CreateTopicRequest.$Shape
+             */
+
+            /**
+             * Constructs a new CreateTopicRequest.
+             * @memberof floe.v1
+             * @classdesc Represents a CreateTopicRequest.
+             * @constructor
+             * @param {floe.v1.CreateTopicRequest.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const CreateTopicRequest = function (properties) {
+                this.configs = {};
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * CreateTopicRequest name.
+             * @member {string} name
+             * @memberof floe.v1.CreateTopicRequest
+             * @instance
+             */
+            CreateTopicRequest.prototype.name = "";
+
+            /**
+             * CreateTopicRequest partitions.
+             * @member {number|null|undefined} partitions
+             * @memberof floe.v1.CreateTopicRequest
+             * @instance
+             */
+            CreateTopicRequest.prototype.partitions = null;
+
+            /**
+             * CreateTopicRequest configs.
+             * @member {Object.<string,string>} configs
+             * @memberof floe.v1.CreateTopicRequest
+             * @instance
+             */
+            CreateTopicRequest.prototype.configs = $util.emptyObject;
+
+            // OneOf field names bound to virtual getters and setters
+            let $oneOfFields;
+
+            // Virtual OneOf for proto3 optional field
+            $Object.defineProperty(CreateTopicRequest.prototype, "_partitions", {
+                get: $util.oneOfGetter($oneOfFields = ["partitions"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            /**
+             * Creates a new CreateTopicRequest instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.CreateTopicRequest
+             * @static
+             * @param {floe.v1.CreateTopicRequest.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.CreateTopicRequest} CreateTopicRequest instance
+             * @type {{
+             *   (properties: floe.v1.CreateTopicRequest.$Shape): floe.v1.CreateTopicRequest & floe.v1.CreateTopicRequest.$Shape;
+             *   (properties?: floe.v1.CreateTopicRequest.$Properties): floe.v1.CreateTopicRequest;
+             * }}
+             */
+            CreateTopicRequest.create = function(properties) {
+                return new CreateTopicRequest(properties);
+            };
+
+            /**
+             * Encodes the specified CreateTopicRequest message. Does not implicitly {@link floe.v1.CreateTopicRequest.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.CreateTopicRequest
+             * @static
+             * @param {floe.v1.CreateTopicRequest.$Properties} message CreateTopicRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            CreateTopicRequest.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.name != null && $Object.hasOwnProperty.call(message, "name") && message.name !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.name);
+                if (message.partitions != null && $Object.hasOwnProperty.call(message, "partitions"))
+                    writer.uint32(/* id 2, wireType 0 =*/16).int32(message.partitions);
+                if (message.configs != null && $Object.hasOwnProperty.call(message, "configs"))
+                    for (let keys = $Object.keys(message.configs), i = 0; i < keys.length; ++i)
+                        writer.uint32(/* id 3, wireType 2 =*/26).fork().uint32(/* id 1, wireType 2 =*/10).string(keys[i]).uint32(/* id 2, wireType 2 =*/18).string(message.configs[keys[i]]).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a CreateTopicRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.CreateTopicRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.CreateTopicRequest & floe.v1.CreateTopicRequest.$Shape} CreateTopicRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            CreateTopicRequest.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, key, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.CreateTopicRequest();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.name = value;
+                            else
+                                delete message.name;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            message.partitions = reader.int32();
+                            message._partitions = "partitions";
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if (message.configs === $util.emptyObject)
+                                message.configs = {};
+                            let end2 = reader.size() + reader.pos;
+                            if (end2 > reader.len)
+                                throw $RangeError("index out of range");
+                            reader.len = end2;
+                            key = "";
+                            value = "";
+                            while (reader.pos < end2) {
+                                let tag2 = reader.tag();
+                                wireType = tag2 & 7;
+                                switch (tag2 >>>= 3) {
+                                case 1:
+                                    if (wireType !== 2)
+                                        break;
+                                    key = reader.stringVerify();
+                                    continue;
+                                case 2:
+                                    if (wireType !== 2)
+                                        break;
+                                    value = reader.stringVerify();
+                                    continue;
+                                }
+                                reader.skipType(wireType, _depth, tag2);
+                            }
+                            if (reader.pos !== end2)
+                                throw $RangeError("index out of range");
+                            reader.len = end;
+                            if (key === "__proto__")
+                                $util.makeProp(message.configs, key);
+                            message.configs[key] = value;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return CreateTopicRequest;
+        })();
+
+        v1.DescribeTopicRequest = (function() {
+
+            /**
+             * Properties of a DescribeTopicRequest.
+             * @typedef {Object} floe.v1.DescribeTopicRequest.$Properties
+             * @property {string|null} [name] DescribeTopicRequest name
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a DescribeTopicRequest.
+             * @memberof floe.v1
+             * @interface IDescribeTopicRequest
+             * @augments floe.v1.DescribeTopicRequest.$Properties
+             * @deprecated Use floe.v1.DescribeTopicRequest.$Properties instead.
+             */
+
+            /**
+             * Shape of a DescribeTopicRequest.
+             * @typedef {floe.v1.DescribeTopicRequest.$Properties} floe.v1.DescribeTopicRequest.$Shape
+             */
+
+            /**
+             * Constructs a new DescribeTopicRequest.
+             * @memberof floe.v1
+             * @classdesc Represents a DescribeTopicRequest.
+             * @constructor
+             * @param {floe.v1.DescribeTopicRequest.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const DescribeTopicRequest = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * DescribeTopicRequest name.
+             * @member {string} name
+             * @memberof floe.v1.DescribeTopicRequest
+             * @instance
+             */
+            DescribeTopicRequest.prototype.name = "";
+
+            /**
+             * Creates a new DescribeTopicRequest instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.DescribeTopicRequest
+             * @static
+             * @param {floe.v1.DescribeTopicRequest.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.DescribeTopicRequest} DescribeTopicRequest instance
+             * @type {{
+             *   (properties: floe.v1.DescribeTopicRequest.$Shape): floe.v1.DescribeTopicRequest & floe.v1.DescribeTopicRequest.$Shape;
+             *   (properties?: floe.v1.DescribeTopicRequest.$Properties): floe.v1.DescribeTopicRequest;
+             * }}
+             */
+            DescribeTopicRequest.create = function(properties) {
+                return new DescribeTopicRequest(properties);
+            };
+
+            /**
+             * Encodes the specified DescribeTopicRequest message. Does not implicitly {@link floe.v1.DescribeTopicRequest.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.DescribeTopicRequest
+             * @static
+             * @param {floe.v1.DescribeTopicRequest.$Properties} message DescribeTopicRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            DescribeTopicRequest.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.name != null && $Object.hasOwnProperty.call(message, "name") && message.name !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.name);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a DescribeTopicRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.DescribeTopicRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.DescribeTopicRequest & floe.v1.DescribeTopicRequest.$Shape} DescribeTopicRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            DescribeTopicRequest.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.DescribeTopicRequest();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.name = value;
+                            else
+                                delete message.name;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return DescribeTopicRequest;
+        })();
+
+        v1.PartitionOffsets = (function() {
+
+            /**
+             * Properties of a PartitionOffsets.
+             * @typedef {Object} floe.v1.PartitionOffsets.$Properties
+             * @property {number|null} [partition] PartitionOffsets partition
+             * @property {number|null} [logStartOffset] PartitionOffsets logStartOffset
+             * @property {number|null} [highWatermark] PartitionOffsets highWatermark
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a PartitionOffsets.
+             * @memberof floe.v1
+             * @interface IPartitionOffsets
+             * @augments floe.v1.PartitionOffsets.$Properties
+             * @deprecated Use floe.v1.PartitionOffsets.$Properties instead.
+             */
+
+            /**
+             * Shape of a PartitionOffsets.
+             * @typedef {floe.v1.PartitionOffsets.$Properties} floe.v1.PartitionOffsets.$Shape
+             */
+
+            /**
+             * Constructs a new PartitionOffsets.
+             * @memberof floe.v1
+             * @classdesc Represents a PartitionOffsets.
+             * @constructor
+             * @param {floe.v1.PartitionOffsets.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const PartitionOffsets = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * PartitionOffsets partition.
+             * @member {number} partition
+             * @memberof floe.v1.PartitionOffsets
+             * @instance
+             */
+            PartitionOffsets.prototype.partition = 0;
+
+            /**
+             * PartitionOffsets logStartOffset.
+             * @member {number} logStartOffset
+             * @memberof floe.v1.PartitionOffsets
+             * @instance
+             */
+            PartitionOffsets.prototype.logStartOffset = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * PartitionOffsets highWatermark.
+             * @member {number} highWatermark
+             * @memberof floe.v1.PartitionOffsets
+             * @instance
+             */
+            PartitionOffsets.prototype.highWatermark = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * Creates a new PartitionOffsets instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.PartitionOffsets
+             * @static
+             * @param {floe.v1.PartitionOffsets.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.PartitionOffsets} PartitionOffsets instance
+             * @type {{
+             *   (properties: floe.v1.PartitionOffsets.$Shape): floe.v1.PartitionOffsets & floe.v1.PartitionOffsets.$Shape;
+             *   (properties?: floe.v1.PartitionOffsets.$Properties): floe.v1.PartitionOffsets;
+             * }}
+             */
+            PartitionOffsets.create = function(properties) {
+                return new PartitionOffsets(properties);
+            };
+
+            /**
+             * Encodes the specified PartitionOffsets message. Does not implicitly {@link floe.v1.PartitionOffsets.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.PartitionOffsets
+             * @static
+             * @param {floe.v1.PartitionOffsets.$Properties} message PartitionOffsets message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            PartitionOffsets.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.partition != null && $Object.hasOwnProperty.call(message, "partition") && message.partition !== 0)
+                    writer.uint32(/* id 1, wireType 0 =*/8).int32(message.partition);
+                if (message.logStartOffset != null && $Object.hasOwnProperty.call(message, "logStartOffset") && (typeof message.logStartOffset === "object" ? message.logStartOffset.low || message.logStartOffset.high : message.logStartOffset !== 0))
+                    writer.uint32(/* id 2, wireType 0 =*/16).int64(message.logStartOffset);
+                if (message.highWatermark != null && $Object.hasOwnProperty.call(message, "highWatermark") && (typeof message.highWatermark === "object" ? message.highWatermark.low || message.highWatermark.high : message.highWatermark !== 0))
+                    writer.uint32(/* id 3, wireType 0 =*/24).int64(message.highWatermark);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a PartitionOffsets message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.PartitionOffsets
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.PartitionOffsets & floe.v1.PartitionOffsets.$Shape} PartitionOffsets
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            PartitionOffsets.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.PartitionOffsets();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.partition = value;
+                            else
+                                delete message.partition;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.logStartOffset = value;
+                            else
+                                delete message.logStartOffset;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.highWatermark = value;
+                            else
+                                delete message.highWatermark;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return PartitionOffsets;
+        })();
+
+        v1.TopicDescription = (function() {
+
+            /**
+             * Properties of a TopicDescription.
+             * @typedef {Object} floe.v1.TopicDescription.$Properties
+             * @property {string|null} [name] TopicDescription name
+             * @property {string|null} [id] TopicDescription id
+             * @property {number|null} [partitions] TopicDescription partitions
+             * @property {Object.<string,string>|null} [configs] TopicDescription configs
+             * @property {Array.<floe.v1.PartitionOffsets.$Properties>|null} [partitionOffsets] TopicDescription partitionOffsets
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a TopicDescription.
+             * @memberof floe.v1
+             * @interface ITopicDescription
+             * @augments floe.v1.TopicDescription.$Properties
+             * @deprecated Use floe.v1.TopicDescription.$Properties instead.
+             */
+
+            /**
+             * Shape of a TopicDescription.
+             * @typedef {floe.v1.TopicDescription.$Properties} floe.v1.TopicDescription.$Shape
+             */
+
+            /**
+             * Constructs a new TopicDescription.
+             * @memberof floe.v1
+             * @classdesc Represents a TopicDescription.
+             * @constructor
+             * @param {floe.v1.TopicDescription.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const TopicDescription = function (properties) {
+                this.configs = {};
+                this.partitionOffsets = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * TopicDescription name.
+             * @member {string} name
+             * @memberof floe.v1.TopicDescription
+             * @instance
+             */
+            TopicDescription.prototype.name = "";
+
+            /**
+             * TopicDescription id.
+             * @member {string} id
+             * @memberof floe.v1.TopicDescription
+             * @instance
+             */
+            TopicDescription.prototype.id = "";
+
+            /**
+             * TopicDescription partitions.
+             * @member {number} partitions
+             * @memberof floe.v1.TopicDescription
+             * @instance
+             */
+            TopicDescription.prototype.partitions = 0;
+
+            /**
+             * TopicDescription configs.
+             * @member {Object.<string,string>} configs
+             * @memberof floe.v1.TopicDescription
+             * @instance
+             */
+            TopicDescription.prototype.configs = $util.emptyObject;
+
+            /**
+             * TopicDescription partitionOffsets.
+             * @member {Array.<floe.v1.PartitionOffsets.$Properties>} partitionOffsets
+             * @memberof floe.v1.TopicDescription
+             * @instance
+             */
+            TopicDescription.prototype.partitionOffsets = $util.emptyArray;
+
+            /**
+             * Creates a new TopicDescription instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.TopicDescription
+             * @static
+             * @param {floe.v1.TopicDescription.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.TopicDescription} TopicDescription instance
+             * @type {{
+             *   (properties: floe.v1.TopicDescription.$Shape): floe.v1.TopicDescription & floe.v1.TopicDescription.$Shape;
+             *   (properties?: floe.v1.TopicDescription.$Properties): floe.v1.TopicDescription;
+             * }}
+             */
+            TopicDescription.create = function(properties) {
+                return new TopicDescription(properties);
+            };
+
+            /**
+             * Encodes the specified TopicDescription message. Does not implicitly {@link floe.v1.TopicDescription.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.TopicDescription
+             * @static
+             * @param {floe.v1.TopicDescription.$Properties} message TopicDescription message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            TopicDescription.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.name != null && $Object.hasOwnProperty.call(message, "name") && message.name !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.name);
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id") && message.id !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.id);
+                if (message.partitions != null && $Object.hasOwnProperty.call(message, "partitions") && message.partitions !== 0)
+                    writer.uint32(/* id 3, wireType 0 =*/24).int32(message.partitions);
+                if (message.configs != null && $Object.hasOwnProperty.call(message, "configs"))
+                    for (let keys = $Object.keys(message.configs), i = 0; i < keys.length; ++i)
+                        writer.uint32(/* id 4, wireType 2 =*/34).fork().uint32(/* id 1, wireType 2 =*/10).string(keys[i]).uint32(/* id 2, wireType 2 =*/18).string(message.configs[keys[i]]).ldelim();
+                if (message.partitionOffsets != null && message.partitionOffsets.length)
+                    for (let i = 0; i < message.partitionOffsets.length; ++i)
+                        $root.floe.v1.PartitionOffsets.encode(message.partitionOffsets[i], writer.uint32(/* id 5, wireType 2 =*/42).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a TopicDescription message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.TopicDescription
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.TopicDescription & floe.v1.TopicDescription.$Shape} TopicDescription
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            TopicDescription.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, key, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.TopicDescription();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.name = value;
+                            else
+                                delete message.name;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.id = value;
+                            else
+                                delete message.id;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.partitions = value;
+                            else
+                                delete message.partitions;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if (message.configs === $util.emptyObject)
+                                message.configs = {};
+                            let end2 = reader.size() + reader.pos;
+                            if (end2 > reader.len)
+                                throw $RangeError("index out of range");
+                            reader.len = end2;
+                            key = "";
+                            value = "";
+                            while (reader.pos < end2) {
+                                let tag2 = reader.tag();
+                                wireType = tag2 & 7;
+                                switch (tag2 >>>= 3) {
+                                case 1:
+                                    if (wireType !== 2)
+                                        break;
+                                    key = reader.stringVerify();
+                                    continue;
+                                case 2:
+                                    if (wireType !== 2)
+                                        break;
+                                    value = reader.stringVerify();
+                                    continue;
+                                }
+                                reader.skipType(wireType, _depth, tag2);
+                            }
+                            if (reader.pos !== end2)
+                                throw $RangeError("index out of range");
+                            reader.len = end;
+                            if (key === "__proto__")
+                                $util.makeProp(message.configs, key);
+                            message.configs[key] = value;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.partitionOffsets && message.partitionOffsets.length))
+                                message.partitionOffsets = [];
+                            message.partitionOffsets.push($root.floe.v1.PartitionOffsets.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return TopicDescription;
+        })();
+
+        v1.AlterTopicConfigsRequest = (function() {
+
+            /**
+             * Properties of an AlterTopicConfigsRequest.
+             * @typedef {Object} floe.v1.AlterTopicConfigsRequest.$Properties
+             * @property {string|null} [name] AlterTopicConfigsRequest name
+             * @property {Object.<string,string>|null} [set] AlterTopicConfigsRequest set
+             * @property {Array.<string>|null} ["delete"] AlterTopicConfigsRequest delete
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an AlterTopicConfigsRequest.
+             * @memberof floe.v1
+             * @interface IAlterTopicConfigsRequest
+             * @augments floe.v1.AlterTopicConfigsRequest.$Properties
+             * @deprecated Use floe.v1.AlterTopicConfigsRequest.$Properties instead.
+             */
+
+            /**
+             * Shape of an AlterTopicConfigsRequest.
+             * @typedef {floe.v1.AlterTopicConfigsRequest.$Properties} floe.v1.AlterTopicConfigsRequest.$Shape
+             */
+
+            /**
+             * Constructs a new AlterTopicConfigsRequest.
+             * @memberof floe.v1
+             * @classdesc Represents an AlterTopicConfigsRequest.
+             * @constructor
+             * @param {floe.v1.AlterTopicConfigsRequest.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const AlterTopicConfigsRequest = function (properties) {
+                this.set = {};
+                this["delete"] = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * AlterTopicConfigsRequest name.
+             * @member {string} name
+             * @memberof floe.v1.AlterTopicConfigsRequest
+             * @instance
+             */
+            AlterTopicConfigsRequest.prototype.name = "";
+
+            /**
+             * AlterTopicConfigsRequest set.
+             * @member {Object.<string,string>} set
+             * @memberof floe.v1.AlterTopicConfigsRequest
+             * @instance
+             */
+            AlterTopicConfigsRequest.prototype.set = $util.emptyObject;
+
+            /**
+             * AlterTopicConfigsRequest delete.
+             * @member {Array.<string>} delete
+             * @memberof floe.v1.AlterTopicConfigsRequest
+             * @instance
+             */
+            AlterTopicConfigsRequest.prototype["delete"] = $util.emptyArray;
+
+            /**
+             * Creates a new AlterTopicConfigsRequest instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.AlterTopicConfigsRequest
+             * @static
+             * @param {floe.v1.AlterTopicConfigsRequest.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.AlterTopicConfigsRequest} AlterTopicConfigsRequest instance
+             * @type {{
+             *   (properties: floe.v1.AlterTopicConfigsRequest.$Shape): floe.v1.AlterTopicConfigsRequest & floe.v1.AlterTopicConfigsRequest.$Shape;
+             *   (properties?: floe.v1.AlterTopicConfigsRequest.$Properties): floe.v1.AlterTopicConfigsRequest;
+             * }}
+             */
+            AlterTopicConfigsRequest.create = function(properties) {
+                return new AlterTopicConfigsRequest(properties);
+            };
+
+            /**
+             * Encodes the specified AlterTopicConfigsRequest message. Does not implicitly {@link floe.v1.AlterTopicConfigsRequest.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.AlterTopicConfigsRequest
+             * @static
+             * @param {floe.v1.AlterTopicConfigsRequest.$Properties} message AlterTopicConfigsRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            AlterTopicConfigsRequest.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.name != null && $Object.hasOwnProperty.call(message, "name") && message.name !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.name);
+                if (message.set != null && $Object.hasOwnProperty.call(message, "set"))
+                    for (let keys = $Object.keys(message.set), i = 0; i < keys.length; ++i)
+                        writer.uint32(/* id 2, wireType 2 =*/18).fork().uint32(/* id 1, wireType 2 =*/10).string(keys[i]).uint32(/* id 2, wireType 2 =*/18).string(message.set[keys[i]]).ldelim();
+                if (message["delete"] != null && message["delete"].length)
+                    for (let i = 0; i < message["delete"].length; ++i)
+                        writer.uint32(/* id 3, wireType 2 =*/26).string(message["delete"][i]);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes an AlterTopicConfigsRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.AlterTopicConfigsRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.AlterTopicConfigsRequest & floe.v1.AlterTopicConfigsRequest.$Shape} AlterTopicConfigsRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            AlterTopicConfigsRequest.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, key, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.AlterTopicConfigsRequest();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.name = value;
+                            else
+                                delete message.name;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if (message.set === $util.emptyObject)
+                                message.set = {};
+                            let end2 = reader.size() + reader.pos;
+                            if (end2 > reader.len)
+                                throw $RangeError("index out of range");
+                            reader.len = end2;
+                            key = "";
+                            value = "";
+                            while (reader.pos < end2) {
+                                let tag2 = reader.tag();
+                                wireType = tag2 & 7;
+                                switch (tag2 >>>= 3) {
+                                case 1:
+                                    if (wireType !== 2)
+                                        break;
+                                    key = reader.stringVerify();
+                                    continue;
+                                case 2:
+                                    if (wireType !== 2)
+                                        break;
+                                    value = reader.stringVerify();
+                                    continue;
+                                }
+                                reader.skipType(wireType, _depth, tag2);
+                            }
+                            if (reader.pos !== end2)
+                                throw $RangeError("index out of range");
+                            reader.len = end;
+                            if (key === "__proto__")
+                                $util.makeProp(message.set, key);
+                            message.set[key] = value;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message["delete"] && message["delete"].length))
+                                message["delete"] = [];
+                            message["delete"].push(reader.stringVerify());
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return AlterTopicConfigsRequest;
+        })();
+
+        v1.AddPartitionsRequest = (function() {
+
+            /**
+             * Properties of an AddPartitionsRequest.
+             * @typedef {Object} floe.v1.AddPartitionsRequest.$Properties
+             * @property {string|null} [name] AddPartitionsRequest name
+             * @property {number|null} [count] AddPartitionsRequest count
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an AddPartitionsRequest.
+             * @memberof floe.v1
+             * @interface IAddPartitionsRequest
+             * @augments floe.v1.AddPartitionsRequest.$Properties
+             * @deprecated Use floe.v1.AddPartitionsRequest.$Properties instead.
+             */
+
+            /**
+             * Shape of an AddPartitionsRequest.
+             * @typedef {floe.v1.AddPartitionsRequest.$Properties} floe.v1.AddPartitionsRequest.$Shape
+             */
+
+            /**
+             * Constructs a new AddPartitionsRequest.
+             * @memberof floe.v1
+             * @classdesc Represents an AddPartitionsRequest.
+             * @constructor
+             * @param {floe.v1.AddPartitionsRequest.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const AddPartitionsRequest = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * AddPartitionsRequest name.
+             * @member {string} name
+             * @memberof floe.v1.AddPartitionsRequest
+             * @instance
+             */
+            AddPartitionsRequest.prototype.name = "";
+
+            /**
+             * AddPartitionsRequest count.
+             * @member {number} count
+             * @memberof floe.v1.AddPartitionsRequest
+             * @instance
+             */
+            AddPartitionsRequest.prototype.count = 0;
+
+            /**
+             * Creates a new AddPartitionsRequest instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.AddPartitionsRequest
+             * @static
+             * @param {floe.v1.AddPartitionsRequest.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.AddPartitionsRequest} AddPartitionsRequest instance
+             * @type {{
+             *   (properties: floe.v1.AddPartitionsRequest.$Shape): floe.v1.AddPartitionsRequest & floe.v1.AddPartitionsRequest.$Shape;
+             *   (properties?: floe.v1.AddPartitionsRequest.$Properties): floe.v1.AddPartitionsRequest;
+             * }}
+             */
+            AddPartitionsRequest.create = function(properties) {
+                return new AddPartitionsRequest(properties);
+            };
+
+            /**
+             * Encodes the specified AddPartitionsRequest message. Does not implicitly {@link floe.v1.AddPartitionsRequest.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.AddPartitionsRequest
+             * @static
+             * @param {floe.v1.AddPartitionsRequest.$Properties} message AddPartitionsRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            AddPartitionsRequest.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.name != null && $Object.hasOwnProperty.call(message, "name") && message.name !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.name);
+                if (message.count != null && $Object.hasOwnProperty.call(message, "count") && message.count !== 0)
+                    writer.uint32(/* id 2, wireType 0 =*/16).int32(message.count);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes an AddPartitionsRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.AddPartitionsRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.AddPartitionsRequest & floe.v1.AddPartitionsRequest.$Shape} AddPartitionsRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            AddPartitionsRequest.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.AddPartitionsRequest();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.name = value;
+                            else
+                                delete message.name;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.count = value;
+                            else
+                                delete message.count;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return AddPartitionsRequest;
+        })();
+
+        v1.DeleteTopicRequest = (function() {
+
+            /**
+             * Properties of a DeleteTopicRequest.
+             * @typedef {Object} floe.v1.DeleteTopicRequest.$Properties
+             * @property {string|null} [name] DeleteTopicRequest name
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a DeleteTopicRequest.
+             * @memberof floe.v1
+             * @interface IDeleteTopicRequest
+             * @augments floe.v1.DeleteTopicRequest.$Properties
+             * @deprecated Use floe.v1.DeleteTopicRequest.$Properties instead.
+             */
+
+            /**
+             * Shape of a DeleteTopicRequest.
+             * @typedef {floe.v1.DeleteTopicRequest.$Properties} floe.v1.DeleteTopicRequest.$Shape
+             */
+
+            /**
+             * Constructs a new DeleteTopicRequest.
+             * @memberof floe.v1
+             * @classdesc Represents a DeleteTopicRequest.
+             * @constructor
+             * @param {floe.v1.DeleteTopicRequest.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const DeleteTopicRequest = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * DeleteTopicRequest name.
+             * @member {string} name
+             * @memberof floe.v1.DeleteTopicRequest
+             * @instance
+             */
+            DeleteTopicRequest.prototype.name = "";
+
+            /**
+             * Creates a new DeleteTopicRequest instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.DeleteTopicRequest
+             * @static
+             * @param {floe.v1.DeleteTopicRequest.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.DeleteTopicRequest} DeleteTopicRequest instance
+             * @type {{
+             *   (properties: floe.v1.DeleteTopicRequest.$Shape): floe.v1.DeleteTopicRequest & floe.v1.DeleteTopicRequest.$Shape;
+             *   (properties?: floe.v1.DeleteTopicRequest.$Properties): floe.v1.DeleteTopicRequest;
+             * }}
+             */
+            DeleteTopicRequest.create = function(properties) {
+                return new DeleteTopicRequest(properties);
+            };
+
+            /**
+             * Encodes the specified DeleteTopicRequest message. Does not implicitly {@link floe.v1.DeleteTopicRequest.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.DeleteTopicRequest
+             * @static
+             * @param {floe.v1.DeleteTopicRequest.$Properties} message DeleteTopicRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            DeleteTopicRequest.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.name != null && $Object.hasOwnProperty.call(message, "name") && message.name !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.name);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a DeleteTopicRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.DeleteTopicRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.DeleteTopicRequest & floe.v1.DeleteTopicRequest.$Shape} DeleteTopicRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            DeleteTopicRequest.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.DeleteTopicRequest();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.name = value;
+                            else
+                                delete message.name;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return DeleteTopicRequest;
+        })();
+
+        v1.DeleteTopicResponse = (function() {
+
+            /**
+             * Properties of a DeleteTopicResponse.
+             * @typedef {Object} floe.v1.DeleteTopicResponse.$Properties
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a DeleteTopicResponse.
+             * @memberof floe.v1
+             * @interface IDeleteTopicResponse
+             * @augments floe.v1.DeleteTopicResponse.$Properties
+             * @deprecated Use floe.v1.DeleteTopicResponse.$Properties instead.
+             */
+
+            /**
+             * Shape of a DeleteTopicResponse.
+             * @typedef {floe.v1.DeleteTopicResponse.$Properties} floe.v1.DeleteTopicResponse.$Shape
+             */
+
+            /**
+             * Constructs a new DeleteTopicResponse.
+             * @memberof floe.v1
+             * @classdesc Represents a DeleteTopicResponse.
+             * @constructor
+             * @param {floe.v1.DeleteTopicResponse.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const DeleteTopicResponse = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Creates a new DeleteTopicResponse instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.DeleteTopicResponse
+             * @static
+             * @param {floe.v1.DeleteTopicResponse.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.DeleteTopicResponse} DeleteTopicResponse instance
+             * @type {{
+             *   (properties: floe.v1.DeleteTopicResponse.$Shape): floe.v1.DeleteTopicResponse & floe.v1.DeleteTopicResponse.$Shape;
+             *   (properties?: floe.v1.DeleteTopicResponse.$Properties): floe.v1.DeleteTopicResponse;
+             * }}
+             */
+            DeleteTopicResponse.create = function(properties) {
+                return new DeleteTopicResponse(properties);
+            };
+
+            /**
+             * Encodes the specified DeleteTopicResponse message. Does not implicitly {@link floe.v1.DeleteTopicResponse.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.DeleteTopicResponse
+             * @static
+             * @param {floe.v1.DeleteTopicResponse.$Properties} message DeleteTopicResponse message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            DeleteTopicResponse.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a DeleteTopicResponse message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.DeleteTopicResponse
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.DeleteTopicResponse & floe.v1.DeleteTopicResponse.$Shape} DeleteTopicResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            DeleteTopicResponse.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.DeleteTopicResponse();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    reader.skipType(tag & 7, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return DeleteTopicResponse;
+        })();
+
+        v1.ListGroupsRequest = (function() {
+
+            /**
+             * Properties of a ListGroupsRequest.
+             * @typedef {Object} floe.v1.ListGroupsRequest.$Properties
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a ListGroupsRequest.
+             * @memberof floe.v1
+             * @interface IListGroupsRequest
+             * @augments floe.v1.ListGroupsRequest.$Properties
+             * @deprecated Use floe.v1.ListGroupsRequest.$Properties instead.
+             */
+
+            /**
+             * Shape of a ListGroupsRequest.
+             * @typedef {floe.v1.ListGroupsRequest.$Properties} floe.v1.ListGroupsRequest.$Shape
+             */
+
+            /**
+             * Constructs a new ListGroupsRequest.
+             * @memberof floe.v1
+             * @classdesc Represents a ListGroupsRequest.
+             * @constructor
+             * @param {floe.v1.ListGroupsRequest.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ListGroupsRequest = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Creates a new ListGroupsRequest instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.ListGroupsRequest
+             * @static
+             * @param {floe.v1.ListGroupsRequest.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.ListGroupsRequest} ListGroupsRequest instance
+             * @type {{
+             *   (properties: floe.v1.ListGroupsRequest.$Shape): floe.v1.ListGroupsRequest & floe.v1.ListGroupsRequest.$Shape;
+             *   (properties?: floe.v1.ListGroupsRequest.$Properties): floe.v1.ListGroupsRequest;
+             * }}
+             */
+            ListGroupsRequest.create = function(properties) {
+                return new ListGroupsRequest(properties);
+            };
+
+            /**
+             * Encodes the specified ListGroupsRequest message. Does not implicitly {@link floe.v1.ListGroupsRequest.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.ListGroupsRequest
+             * @static
+             * @param {floe.v1.ListGroupsRequest.$Properties} message ListGroupsRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ListGroupsRequest.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a ListGroupsRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.ListGroupsRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.ListGroupsRequest & floe.v1.ListGroupsRequest.$Shape} ListGroupsRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ListGroupsRequest.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.ListGroupsRequest();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    reader.skipType(tag & 7, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return ListGroupsRequest;
+        })();
+
+        v1.GroupSummary = (function() {
+
+            /**
+             * Properties of a GroupSummary.
+             * @typedef {Object} floe.v1.GroupSummary.$Properties
+             * @property {string|null} [groupId] GroupSummary groupId
+             * @property {string|null} [type] GroupSummary type
+             * @property {string|null} [protocolType] GroupSummary protocolType
+             * @property {string|null} [state] GroupSummary state
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a GroupSummary.
+             * @memberof floe.v1
+             * @interface IGroupSummary
+             * @augments floe.v1.GroupSummary.$Properties
+             * @deprecated Use floe.v1.GroupSummary.$Properties instead.
+             */
+
+            /**
+             * Shape of a GroupSummary.
+             * @typedef {floe.v1.GroupSummary.$Properties} floe.v1.GroupSummary.$Shape
+             */
+
+            /**
+             * Constructs a new GroupSummary.
+             * @memberof floe.v1
+             * @classdesc Represents a GroupSummary.
+             * @constructor
+             * @param {floe.v1.GroupSummary.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const GroupSummary = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * GroupSummary groupId.
+             * @member {string} groupId
+             * @memberof floe.v1.GroupSummary
+             * @instance
+             */
+            GroupSummary.prototype.groupId = "";
+
+            /**
+             * GroupSummary type.
+             * @member {string} type
+             * @memberof floe.v1.GroupSummary
+             * @instance
+             */
+            GroupSummary.prototype.type = "";
+
+            /**
+             * GroupSummary protocolType.
+             * @member {string} protocolType
+             * @memberof floe.v1.GroupSummary
+             * @instance
+             */
+            GroupSummary.prototype.protocolType = "";
+
+            /**
+             * GroupSummary state.
+             * @member {string} state
+             * @memberof floe.v1.GroupSummary
+             * @instance
+             */
+            GroupSummary.prototype.state = "";
+
+            /**
+             * Creates a new GroupSummary instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.GroupSummary
+             * @static
+             * @param {floe.v1.GroupSummary.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.GroupSummary} GroupSummary instance
+             * @type {{
+             *   (properties: floe.v1.GroupSummary.$Shape): floe.v1.GroupSummary & floe.v1.GroupSummary.$Shape;
+             *   (properties?: floe.v1.GroupSummary.$Properties): floe.v1.GroupSummary;
+             * }}
+             */
+            GroupSummary.create = function(properties) {
+                return new GroupSummary(properties);
+            };
+
+            /**
+             * Encodes the specified GroupSummary message. Does not implicitly {@link floe.v1.GroupSummary.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.GroupSummary
+             * @static
+             * @param {floe.v1.GroupSummary.$Properties} message GroupSummary message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            GroupSummary.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.groupId != null && $Object.hasOwnProperty.call(message, "groupId") && message.groupId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.groupId);
+                if (message.type != null && $Object.hasOwnProperty.call(message, "type") && message.type !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.type);
+                if (message.protocolType != null && $Object.hasOwnProperty.call(message, "protocolType") && message.protocolType !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.protocolType);
+                if (message.state != null && $Object.hasOwnProperty.call(message, "state") && message.state !== "")
+                    writer.uint32(/* id 4, wireType 2 =*/34).string(message.state);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a GroupSummary message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.GroupSummary
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.GroupSummary & floe.v1.GroupSummary.$Shape} GroupSummary
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            GroupSummary.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.GroupSummary();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.groupId = value;
+                            else
+                                delete message.groupId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.type = value;
+                            else
+                                delete message.type;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.protocolType = value;
+                            else
+                                delete message.protocolType;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.state = value;
+                            else
+                                delete message.state;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return GroupSummary;
+        })();
+
+        v1.ListGroupsResponse = (function() {
+
+            /**
+             * Properties of a ListGroupsResponse.
+             * @typedef {Object} floe.v1.ListGroupsResponse.$Properties
+             * @property {Array.<floe.v1.GroupSummary.$Properties>|null} [groups] ListGroupsResponse groups
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a ListGroupsResponse.
+             * @memberof floe.v1
+             * @interface IListGroupsResponse
+             * @augments floe.v1.ListGroupsResponse.$Properties
+             * @deprecated Use floe.v1.ListGroupsResponse.$Properties instead.
+             */
+
+            /**
+             * Shape of a ListGroupsResponse.
+             * @typedef {floe.v1.ListGroupsResponse.$Properties} floe.v1.ListGroupsResponse.$Shape
+             */
+
+            /**
+             * Constructs a new ListGroupsResponse.
+             * @memberof floe.v1
+             * @classdesc Represents a ListGroupsResponse.
+             * @constructor
+             * @param {floe.v1.ListGroupsResponse.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ListGroupsResponse = function (properties) {
+                this.groups = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * ListGroupsResponse groups.
+             * @member {Array.<floe.v1.GroupSummary.$Properties>} groups
+             * @memberof floe.v1.ListGroupsResponse
+             * @instance
+             */
+            ListGroupsResponse.prototype.groups = $util.emptyArray;
+
+            /**
+             * Creates a new ListGroupsResponse instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.ListGroupsResponse
+             * @static
+             * @param {floe.v1.ListGroupsResponse.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.ListGroupsResponse} ListGroupsResponse instance
+             * @type {{
+             *   (properties: floe.v1.ListGroupsResponse.$Shape): floe.v1.ListGroupsResponse & floe.v1.ListGroupsResponse.$Shape;
+             *   (properties?: floe.v1.ListGroupsResponse.$Properties): floe.v1.ListGroupsResponse;
+             * }}
+             */
+            ListGroupsResponse.create = function(properties) {
+                return new ListGroupsResponse(properties);
+            };
+
+            /**
+             * Encodes the specified ListGroupsResponse message. Does not implicitly {@link floe.v1.ListGroupsResponse.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.ListGroupsResponse
+             * @static
+             * @param {floe.v1.ListGroupsResponse.$Properties} message ListGroupsResponse message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ListGroupsResponse.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.groups != null && message.groups.length)
+                    for (let i = 0; i < message.groups.length; ++i)
+                        $root.floe.v1.GroupSummary.encode(message.groups[i], writer.uint32(/* id 1, wireType 2 =*/10).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a ListGroupsResponse message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.ListGroupsResponse
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.ListGroupsResponse & floe.v1.ListGroupsResponse.$Shape} ListGroupsResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ListGroupsResponse.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.ListGroupsResponse();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.groups && message.groups.length))
+                                message.groups = [];
+                            message.groups.push($root.floe.v1.GroupSummary.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return ListGroupsResponse;
+        })();
+
+        v1.DescribeGroupRequest = (function() {
+
+            /**
+             * Properties of a DescribeGroupRequest.
+             * @typedef {Object} floe.v1.DescribeGroupRequest.$Properties
+             * @property {string|null} [groupId] DescribeGroupRequest groupId
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a DescribeGroupRequest.
+             * @memberof floe.v1
+             * @interface IDescribeGroupRequest
+             * @augments floe.v1.DescribeGroupRequest.$Properties
+             * @deprecated Use floe.v1.DescribeGroupRequest.$Properties instead.
+             */
+
+            /**
+             * Shape of a DescribeGroupRequest.
+             * @typedef {floe.v1.DescribeGroupRequest.$Properties} floe.v1.DescribeGroupRequest.$Shape
+             */
+
+            /**
+             * Constructs a new DescribeGroupRequest.
+             * @memberof floe.v1
+             * @classdesc Represents a DescribeGroupRequest.
+             * @constructor
+             * @param {floe.v1.DescribeGroupRequest.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const DescribeGroupRequest = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * DescribeGroupRequest groupId.
+             * @member {string} groupId
+             * @memberof floe.v1.DescribeGroupRequest
+             * @instance
+             */
+            DescribeGroupRequest.prototype.groupId = "";
+
+            /**
+             * Creates a new DescribeGroupRequest instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.DescribeGroupRequest
+             * @static
+             * @param {floe.v1.DescribeGroupRequest.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.DescribeGroupRequest} DescribeGroupRequest instance
+             * @type {{
+             *   (properties: floe.v1.DescribeGroupRequest.$Shape): floe.v1.DescribeGroupRequest & floe.v1.DescribeGroupRequest.$Shape;
+             *   (properties?: floe.v1.DescribeGroupRequest.$Properties): floe.v1.DescribeGroupRequest;
+             * }}
+             */
+            DescribeGroupRequest.create = function(properties) {
+                return new DescribeGroupRequest(properties);
+            };
+
+            /**
+             * Encodes the specified DescribeGroupRequest message. Does not implicitly {@link floe.v1.DescribeGroupRequest.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.DescribeGroupRequest
+             * @static
+             * @param {floe.v1.DescribeGroupRequest.$Properties} message DescribeGroupRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            DescribeGroupRequest.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.groupId != null && $Object.hasOwnProperty.call(message, "groupId") && message.groupId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.groupId);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a DescribeGroupRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.DescribeGroupRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.DescribeGroupRequest & floe.v1.DescribeGroupRequest.$Shape} DescribeGroupRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            DescribeGroupRequest.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.DescribeGroupRequest();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.groupId = value;
+                            else
+                                delete message.groupId;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return DescribeGroupRequest;
+        })();
+
+        v1.GroupMember = (function() {
+
+            /**
+             * Properties of a GroupMember.
+             * @typedef {Object} floe.v1.GroupMember.$Properties
+             * @property {string|null} [memberId] GroupMember memberId
+             * @property {string|null} [instanceId] GroupMember instanceId
+             * @property {string|null} [clientId] GroupMember clientId
+             * @property {string|null} [clientHost] GroupMember clientHost
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a GroupMember.
+             * @memberof floe.v1
+             * @interface IGroupMember
+             * @augments floe.v1.GroupMember.$Properties
+             * @deprecated Use floe.v1.GroupMember.$Properties instead.
+             */
+
+            /**
+             * Shape of a GroupMember.
+             * @typedef {floe.v1.GroupMember.$Properties} floe.v1.GroupMember.$Shape
+             */
+
+            /**
+             * Constructs a new GroupMember.
+             * @memberof floe.v1
+             * @classdesc Represents a GroupMember.
+             * @constructor
+             * @param {floe.v1.GroupMember.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const GroupMember = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * GroupMember memberId.
+             * @member {string} memberId
+             * @memberof floe.v1.GroupMember
+             * @instance
+             */
+            GroupMember.prototype.memberId = "";
+
+            /**
+             * GroupMember instanceId.
+             * @member {string|null|undefined} instanceId
+             * @memberof floe.v1.GroupMember
+             * @instance
+             */
+            GroupMember.prototype.instanceId = null;
+
+            /**
+             * GroupMember clientId.
+             * @member {string} clientId
+             * @memberof floe.v1.GroupMember
+             * @instance
+             */
+            GroupMember.prototype.clientId = "";
+
+            /**
+             * GroupMember clientHost.
+             * @member {string} clientHost
+             * @memberof floe.v1.GroupMember
+             * @instance
+             */
+            GroupMember.prototype.clientHost = "";
+
+            // OneOf field names bound to virtual getters and setters
+            let $oneOfFields;
+
+            // Virtual OneOf for proto3 optional field
+            $Object.defineProperty(GroupMember.prototype, "_instanceId", {
+                get: $util.oneOfGetter($oneOfFields = ["instanceId"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            /**
+             * Creates a new GroupMember instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.GroupMember
+             * @static
+             * @param {floe.v1.GroupMember.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.GroupMember} GroupMember instance
+             * @type {{
+             *   (properties: floe.v1.GroupMember.$Shape): floe.v1.GroupMember & floe.v1.GroupMember.$Shape;
+             *   (properties?: floe.v1.GroupMember.$Properties): floe.v1.GroupMember;
+             * }}
+             */
+            GroupMember.create = function(properties) {
+                return new GroupMember(properties);
+            };
+
+            /**
+             * Encodes the specified GroupMember message. Does not implicitly {@link floe.v1.GroupMember.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.GroupMember
+             * @static
+             * @param {floe.v1.GroupMember.$Properties} message GroupMember message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            GroupMember.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.memberId != null && $Object.hasOwnProperty.call(message, "memberId") && message.memberId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.memberId);
+                if (message.instanceId != null && $Object.hasOwnProperty.call(message, "instanceId"))
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.instanceId);
+                if (message.clientId != null && $Object.hasOwnProperty.call(message, "clientId") && message.clientId !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.clientId);
+                if (message.clientHost != null && $Object.hasOwnProperty.call(message, "clientHost") && message.clientHost !== "")
+                    writer.uint32(/* id 4, wireType 2 =*/34).string(message.clientHost);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a GroupMember message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.GroupMember
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.GroupMember & floe.v1.GroupMember.$Shape} GroupMember
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            GroupMember.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.GroupMember();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.memberId = value;
+                            else
+                                delete message.memberId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            message.instanceId = reader.stringVerify();
+                            message._instanceId = "instanceId";
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.clientId = value;
+                            else
+                                delete message.clientId;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.clientHost = value;
+                            else
+                                delete message.clientHost;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return GroupMember;
+        })();
+
+        v1.CommittedOffset = (function() {
+
+            /**
+             * Properties of a CommittedOffset.
+             * @typedef {Object} floe.v1.CommittedOffset.$Properties
+             * @property {string|null} [topic] CommittedOffset topic
+             * @property {number|null} [partition] CommittedOffset partition
+             * @property {number|null} [committedOffset] CommittedOffset committedOffset
+             * @property {number|null} [highWatermark] CommittedOffset highWatermark
+             * @property {number|null} [lag] CommittedOffset lag
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a CommittedOffset.
+             * @memberof floe.v1
+             * @interface ICommittedOffset
+             * @augments floe.v1.CommittedOffset.$Properties
+             * @deprecated Use floe.v1.CommittedOffset.$Properties instead.
+             */
+
+            /**
+             * Shape of a CommittedOffset.
+             * @typedef {floe.v1.CommittedOffset.$Properties} floe.v1.CommittedOffset.$Shape
+             */
+
+            /**
+             * Constructs a new CommittedOffset.
+             * @memberof floe.v1
+             * @classdesc Represents a CommittedOffset.
+             * @constructor
+             * @param {floe.v1.CommittedOffset.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const CommittedOffset = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * CommittedOffset topic.
+             * @member {string} topic
+             * @memberof floe.v1.CommittedOffset
+             * @instance
+             */
+            CommittedOffset.prototype.topic = "";
+
+            /**
+             * CommittedOffset partition.
+             * @member {number} partition
+             * @memberof floe.v1.CommittedOffset
+             * @instance
+             */
+            CommittedOffset.prototype.partition = 0;
+
+            /**
+             * CommittedOffset committedOffset.
+             * @member {number} committedOffset
+             * @memberof floe.v1.CommittedOffset
+             * @instance
+             */
+            CommittedOffset.prototype.committedOffset = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            /**
+             * CommittedOffset highWatermark.
+             * @member {number|null|undefined} highWatermark
+             * @memberof floe.v1.CommittedOffset
+             * @instance
+             */
+            CommittedOffset.prototype.highWatermark = null;
+
+            /**
+             * CommittedOffset lag.
+             * @member {number|null|undefined} lag
+             * @memberof floe.v1.CommittedOffset
+             * @instance
+             */
+            CommittedOffset.prototype.lag = null;
+
+            // OneOf field names bound to virtual getters and setters
+            let $oneOfFields;
+
+            // Virtual OneOf for proto3 optional field
+            $Object.defineProperty(CommittedOffset.prototype, "_highWatermark", {
+                get: $util.oneOfGetter($oneOfFields = ["highWatermark"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            // Virtual OneOf for proto3 optional field
+            $Object.defineProperty(CommittedOffset.prototype, "_lag", {
+                get: $util.oneOfGetter($oneOfFields = ["lag"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            /**
+             * Creates a new CommittedOffset instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.CommittedOffset
+             * @static
+             * @param {floe.v1.CommittedOffset.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.CommittedOffset} CommittedOffset instance
+             * @type {{
+             *   (properties: floe.v1.CommittedOffset.$Shape): floe.v1.CommittedOffset & floe.v1.CommittedOffset.$Shape;
+             *   (properties?: floe.v1.CommittedOffset.$Properties): floe.v1.CommittedOffset;
+             * }}
+             */
+            CommittedOffset.create = function(properties) {
+                return new CommittedOffset(properties);
+            };
+
+            /**
+             * Encodes the specified CommittedOffset message. Does not implicitly {@link floe.v1.CommittedOffset.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.CommittedOffset
+             * @static
+             * @param {floe.v1.CommittedOffset.$Properties} message CommittedOffset message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            CommittedOffset.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.topic != null && $Object.hasOwnProperty.call(message, "topic") && message.topic !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.topic);
+                if (message.partition != null && $Object.hasOwnProperty.call(message, "partition") && message.partition !== 0)
+                    writer.uint32(/* id 2, wireType 0 =*/16).int32(message.partition);
+                if (message.committedOffset != null && $Object.hasOwnProperty.call(message, "committedOffset") && (typeof message.committedOffset === "object" ? message.committedOffset.low || message.committedOffset.high : message.committedOffset !== 0))
+                    writer.uint32(/* id 3, wireType 0 =*/24).int64(message.committedOffset);
+                if (message.highWatermark != null && $Object.hasOwnProperty.call(message, "highWatermark"))
+                    writer.uint32(/* id 4, wireType 0 =*/32).int64(message.highWatermark);
+                if (message.lag != null && $Object.hasOwnProperty.call(message, "lag"))
+                    writer.uint32(/* id 5, wireType 0 =*/40).int64(message.lag);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a CommittedOffset message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.CommittedOffset
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.CommittedOffset & floe.v1.CommittedOffset.$Shape} CommittedOffset
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            CommittedOffset.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.CommittedOffset();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.topic = value;
+                            else
+                                delete message.topic;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.partition = value;
+                            else
+                                delete message.partition;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.committedOffset = value;
+                            else
+                                delete message.committedOffset;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            message.highWatermark = reader.int64();
+                            message._highWatermark = "highWatermark";
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 0)
+                                break;
+                            message.lag = reader.int64();
+                            message._lag = "lag";
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return CommittedOffset;
+        })();
+
+        v1.GroupDescription = (function() {
+
+            /**
+             * Properties of a GroupDescription.
+             * @typedef {Object} floe.v1.GroupDescription.$Properties
+             * @property {string|null} [groupId] GroupDescription groupId
+             * @property {string|null} [type] GroupDescription type
+             * @property {string|null} [protocolType] GroupDescription protocolType
+             * @property {string|null} [state] GroupDescription state
+             * @property {Array.<floe.v1.GroupMember.$Properties>|null} [members] GroupDescription members
+             * @property {Array.<floe.v1.CommittedOffset.$Properties>|null} [offsets] GroupDescription offsets
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a GroupDescription.
+             * @memberof floe.v1
+             * @interface IGroupDescription
+             * @augments floe.v1.GroupDescription.$Properties
+             * @deprecated Use floe.v1.GroupDescription.$Properties instead.
+             */
+
+            /**
+             * Shape of a GroupDescription.
+             * @typedef {floe.v1.GroupDescription.$Properties} floe.v1.GroupDescription.$Shape
+             */
+
+            /**
+             * Constructs a new GroupDescription.
+             * @memberof floe.v1
+             * @classdesc Represents a GroupDescription.
+             * @constructor
+             * @param {floe.v1.GroupDescription.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const GroupDescription = function (properties) {
+                this.members = [];
+                this.offsets = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * GroupDescription groupId.
+             * @member {string} groupId
+             * @memberof floe.v1.GroupDescription
+             * @instance
+             */
+            GroupDescription.prototype.groupId = "";
+
+            /**
+             * GroupDescription type.
+             * @member {string} type
+             * @memberof floe.v1.GroupDescription
+             * @instance
+             */
+            GroupDescription.prototype.type = "";
+
+            /**
+             * GroupDescription protocolType.
+             * @member {string} protocolType
+             * @memberof floe.v1.GroupDescription
+             * @instance
+             */
+            GroupDescription.prototype.protocolType = "";
+
+            /**
+             * GroupDescription state.
+             * @member {string} state
+             * @memberof floe.v1.GroupDescription
+             * @instance
+             */
+            GroupDescription.prototype.state = "";
+
+            /**
+             * GroupDescription members.
+             * @member {Array.<floe.v1.GroupMember.$Properties>} members
+             * @memberof floe.v1.GroupDescription
+             * @instance
+             */
+            GroupDescription.prototype.members = $util.emptyArray;
+
+            /**
+             * GroupDescription offsets.
+             * @member {Array.<floe.v1.CommittedOffset.$Properties>} offsets
+             * @memberof floe.v1.GroupDescription
+             * @instance
+             */
+            GroupDescription.prototype.offsets = $util.emptyArray;
+
+            /**
+             * Creates a new GroupDescription instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.GroupDescription
+             * @static
+             * @param {floe.v1.GroupDescription.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.GroupDescription} GroupDescription instance
+             * @type {{
+             *   (properties: floe.v1.GroupDescription.$Shape): floe.v1.GroupDescription & floe.v1.GroupDescription.$Shape;
+             *   (properties?: floe.v1.GroupDescription.$Properties): floe.v1.GroupDescription;
+             * }}
+             */
+            GroupDescription.create = function(properties) {
+                return new GroupDescription(properties);
+            };
+
+            /**
+             * Encodes the specified GroupDescription message. Does not implicitly {@link floe.v1.GroupDescription.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.GroupDescription
+             * @static
+             * @param {floe.v1.GroupDescription.$Properties} message GroupDescription message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            GroupDescription.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.groupId != null && $Object.hasOwnProperty.call(message, "groupId") && message.groupId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.groupId);
+                if (message.type != null && $Object.hasOwnProperty.call(message, "type") && message.type !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.type);
+                if (message.protocolType != null && $Object.hasOwnProperty.call(message, "protocolType") && message.protocolType !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.protocolType);
+                if (message.state != null && $Object.hasOwnProperty.call(message, "state") && message.state !== "")
+                    writer.uint32(/* id 4, wireType 2 =*/34).string(message.state);
+                if (message.members != null && message.members.length)
+                    for (let i = 0; i < message.members.length; ++i)
+                        $root.floe.v1.GroupMember.encode(message.members[i], writer.uint32(/* id 5, wireType 2 =*/42).fork(), _depth + 1).ldelim();
+                if (message.offsets != null && message.offsets.length)
+                    for (let i = 0; i < message.offsets.length; ++i)
+                        $root.floe.v1.CommittedOffset.encode(message.offsets[i], writer.uint32(/* id 6, wireType 2 =*/50).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a GroupDescription message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.GroupDescription
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.GroupDescription & floe.v1.GroupDescription.$Shape} GroupDescription
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            GroupDescription.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.GroupDescription();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.groupId = value;
+                            else
+                                delete message.groupId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.type = value;
+                            else
+                                delete message.type;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.protocolType = value;
+                            else
+                                delete message.protocolType;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.state = value;
+                            else
+                                delete message.state;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.members && message.members.length))
+                                message.members = [];
+                            message.members.push($root.floe.v1.GroupMember.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.offsets && message.offsets.length))
+                                message.offsets = [];
+                            message.offsets.push($root.floe.v1.CommittedOffset.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return GroupDescription;
+        })();
+
+        v1.GetGroupOffsetsRequest = (function() {
+
+            /**
+             * Properties of a GetGroupOffsetsRequest.
+             * @typedef {Object} floe.v1.GetGroupOffsetsRequest.$Properties
+             * @property {string|null} [groupId] GetGroupOffsetsRequest groupId
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a GetGroupOffsetsRequest.
+             * @memberof floe.v1
+             * @interface IGetGroupOffsetsRequest
+             * @augments floe.v1.GetGroupOffsetsRequest.$Properties
+             * @deprecated Use floe.v1.GetGroupOffsetsRequest.$Properties instead.
+             */
+
+            /**
+             * Shape of a GetGroupOffsetsRequest.
+             * @typedef {floe.v1.GetGroupOffsetsRequest.$Properties} floe.v1.GetGroupOffsetsRequest.$Shape
+             */
+
+            /**
+             * Constructs a new GetGroupOffsetsRequest.
+             * @memberof floe.v1
+             * @classdesc Represents a GetGroupOffsetsRequest.
+             * @constructor
+             * @param {floe.v1.GetGroupOffsetsRequest.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const GetGroupOffsetsRequest = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * GetGroupOffsetsRequest groupId.
+             * @member {string} groupId
+             * @memberof floe.v1.GetGroupOffsetsRequest
+             * @instance
+             */
+            GetGroupOffsetsRequest.prototype.groupId = "";
+
+            /**
+             * Creates a new GetGroupOffsetsRequest instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.GetGroupOffsetsRequest
+             * @static
+             * @param {floe.v1.GetGroupOffsetsRequest.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.GetGroupOffsetsRequest} GetGroupOffsetsRequest instance
+             * @type {{
+             *   (properties: floe.v1.GetGroupOffsetsRequest.$Shape): floe.v1.GetGroupOffsetsRequest & floe.v1.GetGroupOffsetsRequest.$Shape;
+             *   (properties?: floe.v1.GetGroupOffsetsRequest.$Properties): floe.v1.GetGroupOffsetsRequest;
+             * }}
+             */
+            GetGroupOffsetsRequest.create = function(properties) {
+                return new GetGroupOffsetsRequest(properties);
+            };
+
+            /**
+             * Encodes the specified GetGroupOffsetsRequest message. Does not implicitly {@link floe.v1.GetGroupOffsetsRequest.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.GetGroupOffsetsRequest
+             * @static
+             * @param {floe.v1.GetGroupOffsetsRequest.$Properties} message GetGroupOffsetsRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            GetGroupOffsetsRequest.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.groupId != null && $Object.hasOwnProperty.call(message, "groupId") && message.groupId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.groupId);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a GetGroupOffsetsRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.GetGroupOffsetsRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.GetGroupOffsetsRequest & floe.v1.GetGroupOffsetsRequest.$Shape} GetGroupOffsetsRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            GetGroupOffsetsRequest.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.GetGroupOffsetsRequest();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.groupId = value;
+                            else
+                                delete message.groupId;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return GetGroupOffsetsRequest;
+        })();
+
+        v1.GroupOffsets = (function() {
+
+            /**
+             * Properties of a GroupOffsets.
+             * @typedef {Object} floe.v1.GroupOffsets.$Properties
+             * @property {string|null} [groupId] GroupOffsets groupId
+             * @property {string|null} [state] GroupOffsets state
+             * @property {Array.<floe.v1.CommittedOffset.$Properties>|null} [offsets] GroupOffsets offsets
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a GroupOffsets.
+             * @memberof floe.v1
+             * @interface IGroupOffsets
+             * @augments floe.v1.GroupOffsets.$Properties
+             * @deprecated Use floe.v1.GroupOffsets.$Properties instead.
+             */
+
+            /**
+             * Shape of a GroupOffsets.
+             * @typedef {floe.v1.GroupOffsets.$Properties} floe.v1.GroupOffsets.$Shape
+             */
+
+            /**
+             * Constructs a new GroupOffsets.
+             * @memberof floe.v1
+             * @classdesc Represents a GroupOffsets.
+             * @constructor
+             * @param {floe.v1.GroupOffsets.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const GroupOffsets = function (properties) {
+                this.offsets = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * GroupOffsets groupId.
+             * @member {string} groupId
+             * @memberof floe.v1.GroupOffsets
+             * @instance
+             */
+            GroupOffsets.prototype.groupId = "";
+
+            /**
+             * GroupOffsets state.
+             * @member {string} state
+             * @memberof floe.v1.GroupOffsets
+             * @instance
+             */
+            GroupOffsets.prototype.state = "";
+
+            /**
+             * GroupOffsets offsets.
+             * @member {Array.<floe.v1.CommittedOffset.$Properties>} offsets
+             * @memberof floe.v1.GroupOffsets
+             * @instance
+             */
+            GroupOffsets.prototype.offsets = $util.emptyArray;
+
+            /**
+             * Creates a new GroupOffsets instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.GroupOffsets
+             * @static
+             * @param {floe.v1.GroupOffsets.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.GroupOffsets} GroupOffsets instance
+             * @type {{
+             *   (properties: floe.v1.GroupOffsets.$Shape): floe.v1.GroupOffsets & floe.v1.GroupOffsets.$Shape;
+             *   (properties?: floe.v1.GroupOffsets.$Properties): floe.v1.GroupOffsets;
+             * }}
+             */
+            GroupOffsets.create = function(properties) {
+                return new GroupOffsets(properties);
+            };
+
+            /**
+             * Encodes the specified GroupOffsets message. Does not implicitly {@link floe.v1.GroupOffsets.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.GroupOffsets
+             * @static
+             * @param {floe.v1.GroupOffsets.$Properties} message GroupOffsets message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            GroupOffsets.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.groupId != null && $Object.hasOwnProperty.call(message, "groupId") && message.groupId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.groupId);
+                if (message.state != null && $Object.hasOwnProperty.call(message, "state") && message.state !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.state);
+                if (message.offsets != null && message.offsets.length)
+                    for (let i = 0; i < message.offsets.length; ++i)
+                        $root.floe.v1.CommittedOffset.encode(message.offsets[i], writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a GroupOffsets message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.GroupOffsets
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.GroupOffsets & floe.v1.GroupOffsets.$Shape} GroupOffsets
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            GroupOffsets.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.GroupOffsets();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.groupId = value;
+                            else
+                                delete message.groupId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.state = value;
+                            else
+                                delete message.state;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.offsets && message.offsets.length))
+                                message.offsets = [];
+                            message.offsets.push($root.floe.v1.CommittedOffset.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return GroupOffsets;
+        })();
+
+        v1.DeleteGroupRequest = (function() {
+
+            /**
+             * Properties of a DeleteGroupRequest.
+             * @typedef {Object} floe.v1.DeleteGroupRequest.$Properties
+             * @property {string|null} [groupId] DeleteGroupRequest groupId
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a DeleteGroupRequest.
+             * @memberof floe.v1
+             * @interface IDeleteGroupRequest
+             * @augments floe.v1.DeleteGroupRequest.$Properties
+             * @deprecated Use floe.v1.DeleteGroupRequest.$Properties instead.
+             */
+
+            /**
+             * Shape of a DeleteGroupRequest.
+             * @typedef {floe.v1.DeleteGroupRequest.$Properties} floe.v1.DeleteGroupRequest.$Shape
+             */
+
+            /**
+             * Constructs a new DeleteGroupRequest.
+             * @memberof floe.v1
+             * @classdesc Represents a DeleteGroupRequest.
+             * @constructor
+             * @param {floe.v1.DeleteGroupRequest.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const DeleteGroupRequest = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * DeleteGroupRequest groupId.
+             * @member {string} groupId
+             * @memberof floe.v1.DeleteGroupRequest
+             * @instance
+             */
+            DeleteGroupRequest.prototype.groupId = "";
+
+            /**
+             * Creates a new DeleteGroupRequest instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.DeleteGroupRequest
+             * @static
+             * @param {floe.v1.DeleteGroupRequest.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.DeleteGroupRequest} DeleteGroupRequest instance
+             * @type {{
+             *   (properties: floe.v1.DeleteGroupRequest.$Shape): floe.v1.DeleteGroupRequest & floe.v1.DeleteGroupRequest.$Shape;
+             *   (properties?: floe.v1.DeleteGroupRequest.$Properties): floe.v1.DeleteGroupRequest;
+             * }}
+             */
+            DeleteGroupRequest.create = function(properties) {
+                return new DeleteGroupRequest(properties);
+            };
+
+            /**
+             * Encodes the specified DeleteGroupRequest message. Does not implicitly {@link floe.v1.DeleteGroupRequest.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.DeleteGroupRequest
+             * @static
+             * @param {floe.v1.DeleteGroupRequest.$Properties} message DeleteGroupRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            DeleteGroupRequest.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.groupId != null && $Object.hasOwnProperty.call(message, "groupId") && message.groupId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.groupId);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a DeleteGroupRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.DeleteGroupRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.DeleteGroupRequest & floe.v1.DeleteGroupRequest.$Shape} DeleteGroupRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            DeleteGroupRequest.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.DeleteGroupRequest();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.groupId = value;
+                            else
+                                delete message.groupId;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return DeleteGroupRequest;
+        })();
+
+        v1.DeleteGroupResponse = (function() {
+
+            /**
+             * Properties of a DeleteGroupResponse.
+             * @typedef {Object} floe.v1.DeleteGroupResponse.$Properties
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a DeleteGroupResponse.
+             * @memberof floe.v1
+             * @interface IDeleteGroupResponse
+             * @augments floe.v1.DeleteGroupResponse.$Properties
+             * @deprecated Use floe.v1.DeleteGroupResponse.$Properties instead.
+             */
+
+            /**
+             * Shape of a DeleteGroupResponse.
+             * @typedef {floe.v1.DeleteGroupResponse.$Properties} floe.v1.DeleteGroupResponse.$Shape
+             */
+
+            /**
+             * Constructs a new DeleteGroupResponse.
+             * @memberof floe.v1
+             * @classdesc Represents a DeleteGroupResponse.
+             * @constructor
+             * @param {floe.v1.DeleteGroupResponse.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const DeleteGroupResponse = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Creates a new DeleteGroupResponse instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.DeleteGroupResponse
+             * @static
+             * @param {floe.v1.DeleteGroupResponse.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.DeleteGroupResponse} DeleteGroupResponse instance
+             * @type {{
+             *   (properties: floe.v1.DeleteGroupResponse.$Shape): floe.v1.DeleteGroupResponse & floe.v1.DeleteGroupResponse.$Shape;
+             *   (properties?: floe.v1.DeleteGroupResponse.$Properties): floe.v1.DeleteGroupResponse;
+             * }}
+             */
+            DeleteGroupResponse.create = function(properties) {
+                return new DeleteGroupResponse(properties);
+            };
+
+            /**
+             * Encodes the specified DeleteGroupResponse message. Does not implicitly {@link floe.v1.DeleteGroupResponse.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.DeleteGroupResponse
+             * @static
+             * @param {floe.v1.DeleteGroupResponse.$Properties} message DeleteGroupResponse message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            DeleteGroupResponse.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a DeleteGroupResponse message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.DeleteGroupResponse
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.DeleteGroupResponse & floe.v1.DeleteGroupResponse.$Shape} DeleteGroupResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            DeleteGroupResponse.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.DeleteGroupResponse();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    reader.skipType(tag & 7, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return DeleteGroupResponse;
+        })();
+
+        /**
+         * ResetPosition enum.
+         * @name floe.v1.ResetPosition
+         * @enum {number}
+         * @property {number} RESET_POSITION_UNSPECIFIED=0 RESET_POSITION_UNSPECIFIED value
+         * @property {number} RESET_POSITION_EARLIEST=1 RESET_POSITION_EARLIEST value
+         * @property {number} RESET_POSITION_LATEST=2 RESET_POSITION_LATEST value
+         */
+        v1.ResetPosition = (function() {
+            const valuesById = $Object.create(null), values = $Object.create(valuesById);
+            values[valuesById[0] = "RESET_POSITION_UNSPECIFIED"] = 0;
+            values[valuesById[1] = "RESET_POSITION_EARLIEST"] = 1;
+            values[valuesById[2] = "RESET_POSITION_LATEST"] = 2;
+            return values;
+        })();
+
+        v1.ResetGroupOffsetsRequest = (function() {
+
+            /**
+             * Properties of a ResetGroupOffsetsRequest.
+             * @typedef {Object} floe.v1.ResetGroupOffsetsRequest.$Properties
+             * @property {string|null} [groupId] ResetGroupOffsetsRequest groupId
+             * @property {string|null} [topic] ResetGroupOffsetsRequest topic
+             * @property {Array.<number>|null} [partitions] ResetGroupOffsetsRequest partitions
+             * @property {floe.v1.ResetPosition|null} [position] ResetGroupOffsetsRequest position
+             * @property {number|null} [offset] ResetGroupOffsetsRequest offset
+             * @property {number|null} [timestampMs] ResetGroupOffsetsRequest timestampMs
+             * @property {boolean|null} [execute] ResetGroupOffsetsRequest execute
+             * @property {"position"|"offset"|"timestampMs"} [to] ResetGroupOffsetsRequest to
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a ResetGroupOffsetsRequest.
+             * @memberof floe.v1
+             * @interface IResetGroupOffsetsRequest
+             * @augments floe.v1.ResetGroupOffsetsRequest.$Properties
+             * @deprecated Use floe.v1.ResetGroupOffsetsRequest.$Properties instead.
+             */
+
+            /**
+             * Narrowed shape of a ResetGroupOffsetsRequest.
+             * @typedef {{
+             *   groupId?: string|null;
+             *   topic?: string|null;
+             *   partitions?: Array.<number>|null;
+             *   position?: floe.v1.ResetPosition|null;
+             *   offset?: number|null;
+             *   timestampMs?: number|null;
+             *   execute?: boolean|null;
+             *   $unknowns?: Array.<Uint8Array>;
+             * } & (
+             *   ({ to?: undefined; position?: null; offset?: null; timestampMs?: null }|{ to?: "position"; position: floe.v1.ResetPosition; offset?: null; timestampMs?: null }|{ to?: "offset"; position?: null; offset: number; timestampMs?: null }|{ to?: "timestampMs"; position?: null; offset?: null; timestampMs: number })
+             * )} floe.v1.ResetGroupOffsetsRequest.$Shape
+             */
+
+            /**
+             * Constructs a new ResetGroupOffsetsRequest.
+             * @memberof floe.v1
+             * @classdesc Represents a ResetGroupOffsetsRequest.
+             * @constructor
+             * @param {floe.v1.ResetGroupOffsetsRequest.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ResetGroupOffsetsRequest = function (properties) {
+                this.partitions = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * ResetGroupOffsetsRequest groupId.
+             * @member {string} groupId
+             * @memberof floe.v1.ResetGroupOffsetsRequest
+             * @instance
+             */
+            ResetGroupOffsetsRequest.prototype.groupId = "";
+
+            /**
+             * ResetGroupOffsetsRequest topic.
+             * @member {string} topic
+             * @memberof floe.v1.ResetGroupOffsetsRequest
+             * @instance
+             */
+            ResetGroupOffsetsRequest.prototype.topic = "";
+
+            /**
+             * ResetGroupOffsetsRequest partitions.
+             * @member {Array.<number>} partitions
+             * @memberof floe.v1.ResetGroupOffsetsRequest
+             * @instance
+             */
+            ResetGroupOffsetsRequest.prototype.partitions = $util.emptyArray;
+
+            /**
+             * ResetGroupOffsetsRequest position.
+             * @member {floe.v1.ResetPosition|null|undefined} position
+             * @memberof floe.v1.ResetGroupOffsetsRequest
+             * @instance
+             */
+            ResetGroupOffsetsRequest.prototype.position = null;
+
+            /**
+             * ResetGroupOffsetsRequest offset.
+             * @member {number|null|undefined} offset
+             * @memberof floe.v1.ResetGroupOffsetsRequest
+             * @instance
+             */
+            ResetGroupOffsetsRequest.prototype.offset = null;
+
+            /**
+             * ResetGroupOffsetsRequest timestampMs.
+             * @member {number|null|undefined} timestampMs
+             * @memberof floe.v1.ResetGroupOffsetsRequest
+             * @instance
+             */
+            ResetGroupOffsetsRequest.prototype.timestampMs = null;
+
+            /**
+             * ResetGroupOffsetsRequest execute.
+             * @member {boolean} execute
+             * @memberof floe.v1.ResetGroupOffsetsRequest
+             * @instance
+             */
+            ResetGroupOffsetsRequest.prototype.execute = false;
+
+            // OneOf field names bound to virtual getters and setters
+            let $oneOfFields;
+
+            /**
+             * ResetGroupOffsetsRequest to.
+             * @member {"position"|"offset"|"timestampMs"|undefined} to
+             * @memberof floe.v1.ResetGroupOffsetsRequest
+             * @instance
+             */
+            $Object.defineProperty(ResetGroupOffsetsRequest.prototype, "to", {
+                get: $util.oneOfGetter($oneOfFields = ["position", "offset", "timestampMs"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            /**
+             * Creates a new ResetGroupOffsetsRequest instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.ResetGroupOffsetsRequest
+             * @static
+             * @param {floe.v1.ResetGroupOffsetsRequest.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.ResetGroupOffsetsRequest} ResetGroupOffsetsRequest instance
+             * @type {{
+             *   (properties: floe.v1.ResetGroupOffsetsRequest.$Shape): floe.v1.ResetGroupOffsetsRequest & floe.v1.ResetGroupOffsetsRequest.$Shape;
+             *   (properties?: floe.v1.ResetGroupOffsetsRequest.$Properties): floe.v1.ResetGroupOffsetsRequest;
+             * }}
+             */
+            ResetGroupOffsetsRequest.create = function(properties) {
+                return new ResetGroupOffsetsRequest(properties);
+            };
+
+            /**
+             * Encodes the specified ResetGroupOffsetsRequest message. Does not implicitly {@link floe.v1.ResetGroupOffsetsRequest.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.ResetGroupOffsetsRequest
+             * @static
+             * @param {floe.v1.ResetGroupOffsetsRequest.$Properties} message ResetGroupOffsetsRequest message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ResetGroupOffsetsRequest.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.groupId != null && $Object.hasOwnProperty.call(message, "groupId") && message.groupId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.groupId);
+                if (message.topic != null && $Object.hasOwnProperty.call(message, "topic") && message.topic !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.topic);
+                if (message.partitions != null && message.partitions.length)
+                    writer.uint32(/* id 3, wireType 2 =*/26).int32s(message.partitions);
+                if (message.position != null && $Object.hasOwnProperty.call(message, "position"))
+                    writer.uint32(/* id 4, wireType 0 =*/32).int32(message.position);
+                if (message.offset != null && $Object.hasOwnProperty.call(message, "offset"))
+                    writer.uint32(/* id 5, wireType 0 =*/40).int64(message.offset);
+                if (message.timestampMs != null && $Object.hasOwnProperty.call(message, "timestampMs"))
+                    writer.uint32(/* id 6, wireType 0 =*/48).int64(message.timestampMs);
+                if (message.execute != null && $Object.hasOwnProperty.call(message, "execute") && message.execute !== false)
+                    writer.uint32(/* id 7, wireType 0 =*/56).bool(message.execute);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a ResetGroupOffsetsRequest message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.ResetGroupOffsetsRequest
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.ResetGroupOffsetsRequest & floe.v1.ResetGroupOffsetsRequest.$Shape} ResetGroupOffsetsRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ResetGroupOffsetsRequest.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.ResetGroupOffsetsRequest();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.groupId = value;
+                            else
+                                delete message.groupId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.topic = value;
+                            else
+                                delete message.topic;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType === 2) {
+                                if (!(message.partitions && message.partitions.length))
+                                    message.partitions = [];
+                                reader.int32s(message.partitions);
+                                continue;
+                            }
+                            if (wireType !== 0)
+                                break;
+                            if (!(message.partitions && message.partitions.length))
+                                message.partitions = [];
+                            message.partitions.push(reader.int32());
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            message.position = reader.int32();
+                            message.to = "position";
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 0)
+                                break;
+                            message.offset = reader.int64();
+                            message.to = "offset";
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 0)
+                                break;
+                            message.timestampMs = reader.int64();
+                            message.to = "timestampMs";
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.execute = value;
+                            else
+                                delete message.execute;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return ResetGroupOffsetsRequest;
+        })();
+
+        v1.PartitionReset = (function() {
+
+            /**
+             * Properties of a PartitionReset.
+             * @typedef {Object} floe.v1.PartitionReset.$Properties
+             * @property {number|null} [partition] PartitionReset partition
+             * @property {number|null} [previousOffset] PartitionReset previousOffset
+             * @property {number|null} [newOffset] PartitionReset newOffset
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a PartitionReset.
+             * @memberof floe.v1
+             * @interface IPartitionReset
+             * @augments floe.v1.PartitionReset.$Properties
+             * @deprecated Use floe.v1.PartitionReset.$Properties instead.
+             */
+
+            /**
+             * Shape of a PartitionReset.
+             * @typedef {floe.v1.PartitionReset.$Properties} floe.v1.PartitionReset.$Shape
+             */
+
+            /**
+             * Constructs a new PartitionReset.
+             * @memberof floe.v1
+             * @classdesc Represents a PartitionReset.
+             * @constructor
+             * @param {floe.v1.PartitionReset.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const PartitionReset = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * PartitionReset partition.
+             * @member {number} partition
+             * @memberof floe.v1.PartitionReset
+             * @instance
+             */
+            PartitionReset.prototype.partition = 0;
+
+            /**
+             * PartitionReset previousOffset.
+             * @member {number|null|undefined} previousOffset
+             * @memberof floe.v1.PartitionReset
+             * @instance
+             */
+            PartitionReset.prototype.previousOffset = null;
+
+            /**
+             * PartitionReset newOffset.
+             * @member {number} newOffset
+             * @memberof floe.v1.PartitionReset
+             * @instance
+             */
+            PartitionReset.prototype.newOffset = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            // OneOf field names bound to virtual getters and setters
+            let $oneOfFields;
+
+            // Virtual OneOf for proto3 optional field
+            $Object.defineProperty(PartitionReset.prototype, "_previousOffset", {
+                get: $util.oneOfGetter($oneOfFields = ["previousOffset"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            /**
+             * Creates a new PartitionReset instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.PartitionReset
+             * @static
+             * @param {floe.v1.PartitionReset.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.PartitionReset} PartitionReset instance
+             * @type {{
+             *   (properties: floe.v1.PartitionReset.$Shape): floe.v1.PartitionReset & floe.v1.PartitionReset.$Shape;
+             *   (properties?: floe.v1.PartitionReset.$Properties): floe.v1.PartitionReset;
+             * }}
+             */
+            PartitionReset.create = function(properties) {
+                return new PartitionReset(properties);
+            };
+
+            /**
+             * Encodes the specified PartitionReset message. Does not implicitly {@link floe.v1.PartitionReset.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.PartitionReset
+             * @static
+             * @param {floe.v1.PartitionReset.$Properties} message PartitionReset message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            PartitionReset.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.partition != null && $Object.hasOwnProperty.call(message, "partition") && message.partition !== 0)
+                    writer.uint32(/* id 1, wireType 0 =*/8).int32(message.partition);
+                if (message.previousOffset != null && $Object.hasOwnProperty.call(message, "previousOffset"))
+                    writer.uint32(/* id 2, wireType 0 =*/16).int64(message.previousOffset);
+                if (message.newOffset != null && $Object.hasOwnProperty.call(message, "newOffset") && (typeof message.newOffset === "object" ? message.newOffset.low || message.newOffset.high : message.newOffset !== 0))
+                    writer.uint32(/* id 3, wireType 0 =*/24).int64(message.newOffset);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a PartitionReset message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.PartitionReset
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.PartitionReset & floe.v1.PartitionReset.$Shape} PartitionReset
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            PartitionReset.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.PartitionReset();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.int32())
+                                message.partition = value;
+                            else
+                                delete message.partition;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            message.previousOffset = reader.int64();
+                            message._previousOffset = "previousOffset";
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.newOffset = value;
+                            else
+                                delete message.newOffset;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return PartitionReset;
+        })();
+
+        v1.ResetGroupOffsetsResponse = (function() {
+
+            /**
+             * Properties of a ResetGroupOffsetsResponse.
+             * @typedef {Object} floe.v1.ResetGroupOffsetsResponse.$Properties
+             * @property {string|null} [groupId] ResetGroupOffsetsResponse groupId
+             * @property {string|null} [topic] ResetGroupOffsetsResponse topic
+             * @property {boolean|null} [executed] ResetGroupOffsetsResponse executed
+             * @property {Array.<floe.v1.PartitionReset.$Properties>|null} [partitions] ResetGroupOffsetsResponse partitions
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a ResetGroupOffsetsResponse.
+             * @memberof floe.v1
+             * @interface IResetGroupOffsetsResponse
+             * @augments floe.v1.ResetGroupOffsetsResponse.$Properties
+             * @deprecated Use floe.v1.ResetGroupOffsetsResponse.$Properties instead.
+             */
+
+            /**
+             * Shape of a ResetGroupOffsetsResponse.
+             * @typedef {floe.v1.ResetGroupOffsetsResponse.$Properties} floe.v1.ResetGroupOffsetsResponse.$Shape
+             */
+
+            /**
+             * Constructs a new ResetGroupOffsetsResponse.
+             * @memberof floe.v1
+             * @classdesc Represents a ResetGroupOffsetsResponse.
+             * @constructor
+             * @param {floe.v1.ResetGroupOffsetsResponse.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ResetGroupOffsetsResponse = function (properties) {
+                this.partitions = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * ResetGroupOffsetsResponse groupId.
+             * @member {string} groupId
+             * @memberof floe.v1.ResetGroupOffsetsResponse
+             * @instance
+             */
+            ResetGroupOffsetsResponse.prototype.groupId = "";
+
+            /**
+             * ResetGroupOffsetsResponse topic.
+             * @member {string} topic
+             * @memberof floe.v1.ResetGroupOffsetsResponse
+             * @instance
+             */
+            ResetGroupOffsetsResponse.prototype.topic = "";
+
+            /**
+             * ResetGroupOffsetsResponse executed.
+             * @member {boolean} executed
+             * @memberof floe.v1.ResetGroupOffsetsResponse
+             * @instance
+             */
+            ResetGroupOffsetsResponse.prototype.executed = false;
+
+            /**
+             * ResetGroupOffsetsResponse partitions.
+             * @member {Array.<floe.v1.PartitionReset.$Properties>} partitions
+             * @memberof floe.v1.ResetGroupOffsetsResponse
+             * @instance
+             */
+            ResetGroupOffsetsResponse.prototype.partitions = $util.emptyArray;
+
+            /**
+             * Creates a new ResetGroupOffsetsResponse instance using the specified properties.
+             * @function create
+             * @memberof floe.v1.ResetGroupOffsetsResponse
+             * @static
+             * @param {floe.v1.ResetGroupOffsetsResponse.$Properties=} [properties] Properties to set
+             * @returns {floe.v1.ResetGroupOffsetsResponse} ResetGroupOffsetsResponse instance
+             * @type {{
+             *   (properties: floe.v1.ResetGroupOffsetsResponse.$Shape): floe.v1.ResetGroupOffsetsResponse & floe.v1.ResetGroupOffsetsResponse.$Shape;
+             *   (properties?: floe.v1.ResetGroupOffsetsResponse.$Properties): floe.v1.ResetGroupOffsetsResponse;
+             * }}
+             */
+            ResetGroupOffsetsResponse.create = function(properties) {
+                return new ResetGroupOffsetsResponse(properties);
+            };
+
+            /**
+             * Encodes the specified ResetGroupOffsetsResponse message. Does not implicitly {@link floe.v1.ResetGroupOffsetsResponse.verify|verify} messages.
+             * @function encode
+             * @memberof floe.v1.ResetGroupOffsetsResponse
+             * @static
+             * @param {floe.v1.ResetGroupOffsetsResponse.$Properties} message ResetGroupOffsetsResponse message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ResetGroupOffsetsResponse.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.groupId != null && $Object.hasOwnProperty.call(message, "groupId") && message.groupId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.groupId);
+                if (message.topic != null && $Object.hasOwnProperty.call(message, "topic") && message.topic !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.topic);
+                if (message.executed != null && $Object.hasOwnProperty.call(message, "executed") && message.executed !== false)
+                    writer.uint32(/* id 3, wireType 0 =*/24).bool(message.executed);
+                if (message.partitions != null && message.partitions.length)
+                    for (let i = 0; i < message.partitions.length; ++i)
+                        $root.floe.v1.PartitionReset.encode(message.partitions[i], writer.uint32(/* id 4, wireType 2 =*/34).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a ResetGroupOffsetsResponse message from the specified reader or buffer.
+             * @function decode
+             * @memberof floe.v1.ResetGroupOffsetsResponse
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {floe.v1.ResetGroupOffsetsResponse & floe.v1.ResetGroupOffsetsResponse.$Shape} ResetGroupOffsetsResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ResetGroupOffsetsResponse.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.floe.v1.ResetGroupOffsetsResponse();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.groupId = value;
+                            else
+                                delete message.groupId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.topic = value;
+                            else
+                                delete message.topic;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.executed = value;
+                            else
+                                delete message.executed;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.partitions && message.partitions.length))
+                                message.partitions = [];
+                            message.partitions.push($root.floe.v1.PartitionReset.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            return ResetGroupOffsetsResponse;
+        })();
+
         return v1;
     })();
 

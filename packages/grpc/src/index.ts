@@ -11,10 +11,11 @@ export {
 } from './server.ts';
 export { RecordsService, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_FETCH_MAX_BYTES, MAX_FETCH_MAX_BYTES, type TopicSource, type RecordsServiceOptions } from './records-service.ts';
 export { murmur2, partitionForKey } from './partitioner.ts';
-export { GrpcStatusError, statusOf } from './status.ts';
+export { GrpcStatusError, statusOf, ADMIN_STATUS } from './status.ts';
+export { ADMIN_SERVICE, adminServiceDefinition } from './admin-service.ts';
 export type { GrpcLogger } from './logger.ts';
 export { floe, grpc } from './protos.ts';
-export { callUnary, healthClient, recordsClient, type HealthClient, type RecordsClient } from './client.ts';
+export { adminClient, callUnary, healthClient, recordsClient, type AdminClient, type HealthClient, type RecordsClient } from './client.ts';
 export { consumeGroup, type GroupConsumeOptions } from './consume-client.ts';
 export type { GroupMembership } from './group-consumer.ts';
 export type { GrpcCallEvent, GrpcCallObserver } from './call-observer.ts';

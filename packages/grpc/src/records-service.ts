@@ -56,6 +56,7 @@ export interface PreparedProduce {
   batches: PreparedBatch[];
 }
 
+/** Refuses a message carrying fields this server does not know (INVALID_ARGUMENT). */
 export function unknownFields(m: { $unknowns?: Uint8Array[] } | null | undefined, what: string): void {
   if (m?.$unknowns && m.$unknowns.length > 0) throw invalidArgument(`${what} has unknown fields`);
 }

@@ -1,5 +1,5 @@
-// The gRPC door: floe.v1.Records (produce and fetch), grpc.health.v1.Health and server
-// reflection on one grpc-js server. See docs/grpc.md.
+// The gRPC door: floe.v1.Records (produce and fetch), floe.v1.Admin (when given an admin API),
+// grpc.health.v1.Health and server reflection on one grpc-js server. See docs/grpc.md.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -14,10 +14,13 @@ import {
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
+import type { AdminApi } from '@floe/admin-api';
 import type { FloeLog } from '@floe/log';
+import { ADMIN_SERVICE, adminHandlers, adminServiceDefinition } from './admin-service.ts';
 import { floe, grpc as grpcProtos } from './protos.ts';
 import { RecordsService, type TopicSource } from './records-service.ts';
-import { GrpcStatusError, invalidArgument, statusOf, toServiceError } from './status.ts';
+import { GrpcStatusError, invalidArgument, toServiceError } from './status.ts';
+import { method, report, unary } from './methods.ts';
 import { silentGrpcLogger, type GrpcLogger } from './logger.ts';
 import { countingDefinition, observingInterceptor, type GrpcCallObserver } from './call-observer.ts';
 import { openConsumeSession, type ConsumeSession, type GroupMembership } from './group-consumer.ts';
@@ -47,33 +50,14 @@ export interface GrpcServerOptions {
   producerIds?: { allocate(): Promise<number> };
   /** Told of every finished call and of message bytes (metrics). */
   observer?: GrpcCallObserver;
+  /** The node's admin API, served as floe.v1.Admin; absent: that service is not served. */
+  admin?: AdminApi;
 }
 
 export interface RunningGrpcServer {
   port: number;
   /** Stops accepting, lets calls in flight finish (up to 5 s), then cancels the rest (tails). */
   close(): Promise<void>;
-}
-
-type Msg<T> = { encode(m: T): { finish(): Uint8Array }; decode(b: Uint8Array): T };
-
-function method<Req, Res>(
-  service: string,
-  name: string,
-  req: Msg<Req>,
-  res: Msg<Res>,
-  requestStream: boolean,
-  responseStream: boolean,
-) {
-  return {
-    path: `/${service}/${name}`,
-    requestStream,
-    responseStream,
-    requestSerialize: (m: Req) => Buffer.from(req.encode(m).finish()),
-    requestDeserialize: (b: Buffer) => req.decode(b),
-    responseSerialize: (m: Res) => Buffer.from(res.encode(m).finish()),
-    responseDeserialize: (b: Buffer) => res.decode(b),
-  };
 }
 
 const v1 = floe.v1;
@@ -96,24 +80,6 @@ export const healthServiceDefinition = {
 
 /** The .proto files (shipped in the repository's proto/), for server reflection. */
 export const PROTO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../../proto');
-
-function unary<Req, Res>(logger: GrpcLogger, name: string, fn: (req: Req) => Promise<Res>) {
-  return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
-    fn(call.request).then(
-      (res) => callback(null, res),
-      (err: unknown) => {
-        report(logger, name, err);
-        callback(toServiceError(err));
-      },
-    );
-  };
-}
-
-function report(logger: GrpcLogger, name: string, err: unknown): void {
-  const code = statusOf(err);
-  if (err instanceof GrpcStatusError || code !== status.UNAVAILABLE) return;
-  logger.warn({ method: name, error: err instanceof Error ? err.message : String(err) }, 'gRPC call failed: storage unavailable');
-}
 
 /** Starts the gRPC server; resolves once it listens. */
 export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningGrpcServer> {
@@ -165,8 +131,11 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
     },
   });
 
+  if (opts.admin) server.addService(counted(adminServiceDefinition), adminHandlers(opts.admin, logger));
+  const services = new Set(['', RECORDS_SERVICE, ...(opts.admin ? [ADMIN_SERVICE] : [])]);
+
   const healthStatus = (service: string): number | undefined => {
-    if (service !== '' && service !== RECORDS_SERVICE) return undefined;
+    if (!services.has(service)) return undefined;
     return serving ? health.HealthCheckResponse.ServingStatus.SERVING : health.HealthCheckResponse.ServingStatus.NOT_SERVING;
   };
   server.addService(counted(healthServiceDefinition), {
@@ -188,7 +157,8 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
     },
   });
 
-  const reflectionPackage = loadSync(['floe/v1/records.proto', 'grpc/health/v1/health.proto'], { includeDirs: [PROTO_ROOT] });
+  const protos = ['floe/v1/records.proto', ...(opts.admin ? ['floe/v1/admin.proto'] : []), 'grpc/health/v1/health.proto'];
+  const reflectionPackage = loadSync(protos, { includeDirs: [PROTO_ROOT] });
   new ReflectionService(reflectionPackage).addToServer(server);
 
   const port = await new Promise<number>((resolve, reject) => {

@@ -1,5 +1,6 @@
 // gRPC status errors and the mapping of the log's errors to status codes.
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { AdminError, type AdminErrorKind } from '@floe/admin-api';
 import { LogError } from '@floe/log';
 
 /** An error carrying the gRPC status it is answered with. */
@@ -16,9 +17,19 @@ export const invalidArgument = (message: string): GrpcStatusError => new GrpcSta
 export const notFound = (message: string): GrpcStatusError => new GrpcStatusError(status.NOT_FOUND, message);
 export const outOfRange = (message: string): GrpcStatusError => new GrpcStatusError(status.OUT_OF_RANGE, message);
 
-/** The gRPC status code of an error of the log (or of anything else: storage unreachable). */
+/** The status of each kind of the admin contract's errors. */
+export const ADMIN_STATUS: Readonly<Record<AdminErrorKind, status>> = {
+  invalid: status.INVALID_ARGUMENT,
+  'not-found': status.NOT_FOUND,
+  exists: status.ALREADY_EXISTS,
+  conflict: status.FAILED_PRECONDITION,
+  unavailable: status.UNAVAILABLE,
+};
+
+/** The gRPC status code of an error of the log or the admin API (or of anything else: storage unreachable). */
 export function statusOf(err: unknown): status {
   if (err instanceof GrpcStatusError) return err.code;
+  if (err instanceof AdminError) return ADMIN_STATUS[err.kind];
   if (err instanceof LogError) {
     switch (err.kind) {
       case 'unknown-topic-or-partition':

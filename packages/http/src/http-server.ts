@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import { registerAdminRoutes, type AdminApi } from './admin-api.ts';
+import type { AdminApi } from '@floe/admin-api';
+import { registerAdminRoutes } from './admin-routes.ts';
 
 /** One readiness check: resolves when the dependency answered, rejects (or times out) when not. */
 export type ReadinessCheck = () => Promise<void>;

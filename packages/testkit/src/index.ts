@@ -7,3 +7,4 @@ export type { CaptureListener, CapturedFrame } from './capture-listener.ts';
 export { javaTool, runTool } from './run-tool.ts';
 export type { ToolResult } from './run-tool.ts';
 export { RoundRobinProxy } from './round-robin-proxy.ts';
+export { scriptedAdminApi, type ScriptedAdminApi } from './scripted-admin-api.ts';

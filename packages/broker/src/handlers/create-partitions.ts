@@ -14,10 +14,28 @@ import {
   ErrorCode,
   type CreatePartitionsResponseCreatePartitionsTopicResult,
 } from '@floe/protocol';
-import { MAX_PARTITIONS } from '@floe/log';
+import { MAX_PARTITIONS, type TopicInfo } from '@floe/log';
 import type { BrokerContext } from '../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../handler.ts';
-import { changeFailure, TopicChangeRefused, updateTopic } from './alter-configs.ts';
+import { changeFailure, TopicChangeRefused, updateTopic, type TopicChange } from './alter-configs.ts';
+
+/** A requested partition count above what any topic may have is INVALID_PARTITIONS (thrown as TopicChangeRefused). */
+export function checkPartitionCount(count: number): void {
+  if (!Number.isInteger(count) || count > MAX_PARTITIONS) {
+    throw new TopicChangeRefused(ErrorCode.INVALID_PARTITIONS, `the number of partitions must be at most ${MAX_PARTITIONS}, got ${count}`);
+  }
+}
+
+/** The change raising `topic` to `count` partitions: a count that does not grow is INVALID_PARTITIONS. */
+export function partitionIncrease(topic: TopicInfo, count: number): TopicChange {
+  if (count < topic.partitions) {
+    throw new TopicChangeRefused(ErrorCode.INVALID_PARTITIONS, `topic "${topic.name}" has ${topic.partitions} partitions, more than the requested ${count}`);
+  }
+  if (count === topic.partitions) {
+    throw new TopicChangeRefused(ErrorCode.INVALID_PARTITIONS, `topic "${topic.name}" already has ${topic.partitions} partitions`);
+  }
+  return { partitions: count };
+}
 
 export function createPartitionsHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.CreatePartitions> {
   return defineHandler({
@@ -37,16 +55,9 @@ export function createPartitionsHandler(ctx: BrokerContext): ApiHandler<typeof A
           };
           try {
             if ((seen.get(t.name) ?? 0) > 1) throw new TopicChangeRefused(ErrorCode.INVALID_REQUEST, `topic "${t.name}" appears more than once`);
-            if (!Number.isInteger(t.count) || t.count > MAX_PARTITIONS) {
-              throw new TopicChangeRefused(ErrorCode.INVALID_PARTITIONS, `the number of partitions must be at most ${MAX_PARTITIONS}, got ${t.count}`);
-            }
+            checkPartitionCount(t.count);
             await updateTopic(ctx, t.name, request.validateOnly, (topic) => {
-              if (t.count < topic.partitions) {
-                throw new TopicChangeRefused(ErrorCode.INVALID_PARTITIONS, `topic "${t.name}" has ${topic.partitions} partitions, more than the requested ${t.count}`);
-              }
-              if (t.count === topic.partitions) {
-                throw new TopicChangeRefused(ErrorCode.INVALID_PARTITIONS, `topic "${t.name}" already has ${topic.partitions} partitions`);
-              }
+              const change = partitionIncrease(topic, t.count);
               const increase = t.count - topic.partitions;
               if (t.assignments !== null && t.assignments.length > 0 && t.assignments.length !== increase) {
                 throw new TopicChangeRefused(
@@ -54,7 +65,7 @@ export function createPartitionsHandler(ctx: BrokerContext): ApiHandler<typeof A
                   `increasing the number of partitions by ${increase} but ${t.assignments.length} assignments provided`,
                 );
               }
-              return { partitions: t.count };
+              return change;
             });
           } catch (err) {
             const { code, message } = changeFailure(err);

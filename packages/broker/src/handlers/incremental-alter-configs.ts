@@ -22,7 +22,8 @@ import {
 import type { BrokerContext } from '../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../handler.ts';
 import { TOPIC_CONFIGS } from '../topic-configs.ts';
-import { changeFailure, checkConfigs, duplicateResources, nonTopicRefusal, TopicChangeRefused, updateTopic } from './alter-configs.ts';
+import type { TopicInfo } from '@floe/log';
+import { changeFailure, checkConfigs, duplicateResources, nonTopicRefusal, TopicChangeRefused, updateTopic, type TopicChange } from './alter-configs.ts';
 import { isListTopicConfig, RESOURCE_TYPE } from './describe-configs.ts';
 
 /** Kafka's AlterConfigOp.OpType codes. */
@@ -35,7 +36,7 @@ const listItems = (value: string): string[] =>
     .filter((s) => s !== '');
 
 /** Checks the operations of one resource before the topic is read; throws TopicChangeRefused. */
-function checkOperations(ops: readonly IncrementalAlterConfigsRequestAlterableConfig[]): void {
+export function checkConfigOperations(ops: readonly IncrementalAlterConfigsRequestAlterableConfig[]): void {
   const seen = new Set<string>();
   for (const op of ops) {
     if (seen.has(op.name)) throw new TopicChangeRefused(ErrorCode.INVALID_REQUEST, `config "${op.name}" appears more than once`);
@@ -56,7 +57,7 @@ function checkOperations(ops: readonly IncrementalAlterConfigsRequestAlterableCo
   }
 }
 
-/** The topic's configs after the operations (checked by checkOperations). */
+/** The topic's configs after the operations (checked by checkConfigOperations). */
 function applyOperations(current: Record<string, string>, ops: readonly IncrementalAlterConfigsRequestAlterableConfig[]): Record<string, string> {
   const next = new Map(Object.entries(current));
   for (const op of ops) {
@@ -82,6 +83,19 @@ function applyOperations(current: Record<string, string>, ops: readonly Incremen
   return Object.fromEntries(next);
 }
 
+/**
+ * The plan (for updateTopic) applying operations checked by checkConfigOperations to a topic's
+ * configs; the resulting set is checked like CreateTopics' configs (INVALID_CONFIG).
+ */
+export function configChange(ops: readonly IncrementalAlterConfigsRequestAlterableConfig[]): (topic: TopicInfo) => TopicChange {
+  return (topic) => {
+    const configs = applyOperations(topic.configs, ops);
+    const problem = checkConfigs(configs);
+    if (problem) throw new TopicChangeRefused(ErrorCode.INVALID_CONFIG, problem);
+    return { configs };
+  };
+}
+
 export function incrementalAlterConfigsHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.IncrementalAlterConfigs> {
   return defineHandler({
     apiKey: ApiKey.IncrementalAlterConfigs,
@@ -103,13 +117,8 @@ export function incrementalAlterConfigsHandler(ctx: BrokerContext): ApiHandler<t
               throw new TopicChangeRefused(ErrorCode.INVALID_REQUEST, `resource "${resource.resourceName}" appears more than once`);
             }
             if (resource.resourceType !== RESOURCE_TYPE.TOPIC) throw nonTopicRefusal(resource.resourceType);
-            checkOperations(resource.configs);
-            await updateTopic(ctx, resource.resourceName, request.validateOnly, (topic) => {
-              const configs = applyOperations(topic.configs, resource.configs);
-              const problem = checkConfigs(configs);
-              if (problem) throw new TopicChangeRefused(ErrorCode.INVALID_CONFIG, problem);
-              return { configs };
-            });
+            checkConfigOperations(resource.configs);
+            await updateTopic(ctx, resource.resourceName, request.validateOnly, configChange(resource.configs));
           } catch (err) {
             const { code, message } = changeFailure(err);
             result.errorCode = code;

@@ -33,7 +33,7 @@ import {
   readBatchHeader,
   type ListOffsetsResponseListOffsetsPartitionResponse,
 } from '@floe/protocol';
-import type { PartitionRef } from '@floe/log';
+import type { FloeLog, PartitionRef } from '@floe/log';
 import type { BrokerContext } from '../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../handler.ts';
 import { kafkaErrorCode } from './error-mapping.ts';
@@ -75,6 +75,34 @@ function findRecord(
   return undefined;
 }
 
+/**
+ * The first record from the log start on whose timestamp is at least `target`, with its own
+ * timestamp; undefined when there is none. Also used by the admin API's offset resets.
+ */
+export async function offsetForTimestamp(log: FloeLog, ref: PartitionRef, target: bigint): Promise<{ offset: number; timestamp: bigint } | undefined> {
+  const first = await log.findBatchByTimestamp(ref, Number(target));
+  if (!first) return undefined;
+  const accept = (t: bigint) => t >= target;
+  const { logStartOffset, highWatermark } = await log.offsets(ref, false);
+  const hit = findRecord(first.batch, first.baseOffset, logStartOffset, accept);
+  if (hit) return hit;
+  // Rare: the matching records of that batch lie below the log start, or its header claims a
+  // larger max timestamp than its records have. Walk on, deciding by each batch's header.
+  const firstHeader = readBatchHeader(first.batch);
+  let next = first.baseOffset + firstHeader.lastOffsetDelta + 1;
+  while (next < highWatermark) {
+    const { batches } = await log.read(ref, Math.max(next, logStartOffset), SCAN_READ_BYTES);
+    if (batches.length === 0) break;
+    for (const b of batches) {
+      if (readBatchHeader(b.bytes).maxTimestamp < target) continue;
+      const found = findRecord(b.bytes, b.baseOffset, logStartOffset, accept);
+      if (found) return found;
+    }
+    next = batches[batches.length - 1]!.endOffset;
+  }
+  return undefined;
+}
+
 export function listOffsetsHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.ListOffsets> {
   /** Kafka's MAX_TIMESTAMP answer: the first record carrying the largest timestamp. */
   const maxTimestamp = async (ref: PartitionRef): Promise<Found> => {
@@ -93,29 +121,9 @@ export function listOffsetsHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey
     return { ...best, leaderEpoch: FLOE_LEADER_EPOCH };
   };
 
-  /** The first record from the log start on whose timestamp is at least `target`. */
   const byTimestamp = async (ref: PartitionRef, target: bigint): Promise<Found> => {
-    const first = await ctx.log.findBatchByTimestamp(ref, Number(target));
-    if (!first) return NOT_FOUND;
-    const accept = (t: bigint) => t >= target;
-    const { logStartOffset, highWatermark } = await ctx.log.offsets(ref, false);
-    const hit = findRecord(first.batch, first.baseOffset, logStartOffset, accept);
-    if (hit) return { ...hit, leaderEpoch: FLOE_LEADER_EPOCH };
-    // Rare: the matching records of that batch lie below the log start, or its header claims a
-    // larger max timestamp than its records have. Walk on, deciding by each batch's header.
-    const firstHeader = readBatchHeader(first.batch);
-    let next = first.baseOffset + firstHeader.lastOffsetDelta + 1;
-    while (next < highWatermark) {
-      const { batches } = await ctx.log.read(ref, Math.max(next, logStartOffset), SCAN_READ_BYTES);
-      if (batches.length === 0) break;
-      for (const b of batches) {
-        if (readBatchHeader(b.bytes).maxTimestamp < target) continue;
-        const found = findRecord(b.bytes, b.baseOffset, logStartOffset, accept);
-        if (found) return { ...found, leaderEpoch: FLOE_LEADER_EPOCH };
-      }
-      next = batches[batches.length - 1]!.endOffset;
-    }
-    return NOT_FOUND;
+    const hit = await offsetForTimestamp(ctx.log, ref, target);
+    return hit ? { ...hit, leaderEpoch: FLOE_LEADER_EPOCH } : NOT_FOUND;
   };
 
   // read_committed stops at the last stable offset, which is the high watermark while Floe has no

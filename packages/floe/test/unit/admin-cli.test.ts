@@ -1,15 +1,18 @@
 // `floe topic|group ...` against an HTTP door with a scripted admin API: requests, tables, exit codes.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { AdminError, startHttpServer, type AdminApi, type RunningHttpServer } from '@floe/http';
+import { AdminError } from '@floe/admin-api';
+import { startHttpServer, type RunningHttpServer } from '@floe/http';
+import { scriptedAdminApi } from '@floe/testkit';
+import { parseAdminArgs, parseDatetime } from '../../src/admin-cli-args.ts';
 import { runAdminCommand } from '../../src/admin-cli.ts';
 
 const created: unknown[] = [];
-const admin: AdminApi = {
+const { admin, calls } = scriptedAdminApi({
   cluster: async () => ({ clusterId: 'c', nodes: [] }),
   listTopics: async () => [{ name: 'orders', id: 'id1', partitions: 12 }],
   describeTopic: async (name) => (name === 'orders' ? { name, id: 'id1', partitions: 1, configs: {}, partitionOffsets: [{ partition: 0, logStartOffset: 2, highWatermark: 9 }] } : undefined),
   createTopic: async (name, partitions, configs) => {
-    if (name === 'orders') throw new AdminError('conflict', 'topic "orders" already exists');
+    if (name === 'orders') throw new AdminError('exists', 'topic "orders" already exists');
     created.push({ name, partitions, configs });
     return { name, id: 'id2', partitions: partitions ?? 1 };
   },
@@ -27,7 +30,22 @@ const admin: AdminApi = {
         }
       : undefined,
   readRecords: async () => undefined,
-};
+  alterTopicConfigs: async (name, changes) => ({ name, id: 'id1', partitions: 1, configs: changes.set, partitionOffsets: [{ partition: 0, logStartOffset: 0, highWatermark: 9 }] }),
+  addPartitions: async (name, count) => {
+    if (count <= 12) throw new AdminError('invalid', `topic "${name}" has 12 partitions, more than the requested ${count}`);
+    return { name, id: 'id1', partitions: count };
+  },
+  groupOffsets: async (id) => (id === 'billing' ? { groupId: id, state: 'Empty', offsets: [{ topic: 'orders', partition: 0, committedOffset: 5, highWatermark: 9, lag: 4 }] } : undefined),
+  deleteGroup: async (id) => {
+    if (id === 'billing') throw new AdminError('conflict', 'group "billing" has members: it must be inactive (Empty) to be deleted');
+  },
+  resetGroupOffsets: async (groupId, reset) => ({
+    groupId,
+    topic: reset.topic,
+    executed: reset.execute,
+    partitions: (reset.partitions ?? [0, 1]).map((partition) => ({ partition, previousOffset: partition === 0 ? 5 : null, newOffset: 2 })),
+  }),
+});
 
 let server: RunningHttpServer;
 beforeAll(async () => {
@@ -77,5 +95,86 @@ describe('floe topic and floe group', () => {
     const code = await runAdminCommand(['topic', 'list', '--server', 'http://127.0.0.1:1'], { out: (l) => out.push(l), err: (l) => err.push(l), env: {} });
     expect(code).toBe(1);
     expect(err[0]).toMatch(/^floe: no answer from http:\/\/127\.0\.0\.1:1/);
+  });
+
+  test('topic alter sets and deletes configs, then raises the partition count; a refusal is exit 1 with the message', async () => {
+    calls.length = 0;
+    const r = await floe('topic', 'alter', 'orders', '--config', 'retention.ms=1000', '--delete-config', 'cleanup.policy', '--partitions', '16');
+    expect(r.code).toBe(0);
+    expect(r.out[0]).toBe('altered the configs of topic orders');
+    expect(r.out.at(-1)).toBe('topic orders now has 16 partitions');
+    expect(calls).toEqual([
+      ['alterTopicConfigs', 'orders', { set: { 'retention.ms': '1000' }, delete: ['cleanup.policy'] }],
+      ['addPartitions', 'orders', 16],
+    ]);
+    expect(await floe('topic', 'alter', 'orders', '--partitions', '3')).toEqual({ code: 1, out: [], err: ['floe: topic "orders" has 12 partitions, more than the requested 3'] });
+    const json = await floe('topic', 'alter', 'orders', '--partitions', '20', '--json');
+    expect(JSON.parse(json.out.join('\n'))).toEqual({ name: 'orders', id: 'id1', partitions: 20 });
+  });
+
+  test('group offsets, delete and reset-offsets (a dry run unless --execute)', async () => {
+    calls.length = 0;
+    expect((await floe('group', 'offsets', 'billing')).out).toEqual(['group billing Empty', 'TOPIC   PARTITION  COMMITTED  HIGH-WATERMARK  LAG', 'orders  0          5          9               4']);
+    expect(await floe('group', 'delete', 'billing')).toEqual({ code: 1, out: [], err: ['floe: group "billing" has members: it must be inactive (Empty) to be deleted'] });
+    expect((await floe('group', 'delete', 'idle')).out).toEqual(['deleted group idle']);
+    const dry = await floe('group', 'reset-offsets', 'idle', '--topic', 'orders', '--to-earliest');
+    expect(dry.out).toEqual([
+      'TOPIC   PARTITION  PREVIOUS  NEW',
+      'orders  0          5         2',
+      'orders  1          -         2',
+      'dry run: nothing committed (add --execute to commit these offsets)',
+    ]);
+    const done = await floe('group', 'reset-offsets', 'idle', '--topic', 'orders', '--partitions', '1', '--to-offset', '7', '--execute');
+    expect(done.out.at(-1)).toBe('committed the new offsets of group idle');
+    await floe('group', 'reset-offsets', 'idle', '--topic', 'orders', '--to-datetime', '2023-11-14T22:13:20Z');
+    await floe('group', 'reset-offsets', 'idle', '--topic', 'orders', '--to-latest');
+    expect(calls.filter((c) => c[0] === 'resetGroupOffsets')).toEqual([
+      ['resetGroupOffsets', 'idle', { topic: 'orders', to: { kind: 'earliest' }, execute: false }],
+      ['resetGroupOffsets', 'idle', { topic: 'orders', partitions: [1], to: { kind: 'offset', offset: 7 }, execute: true }],
+      ['resetGroupOffsets', 'idle', { topic: 'orders', to: { kind: 'timestamp', timestampMs: 1_700_000_000_000 }, execute: false }],
+      ['resetGroupOffsets', 'idle', { topic: 'orders', to: { kind: 'latest' }, execute: false }],
+    ]);
+  });
+
+  test('argument parsing: the new commands’ usage errors are exit 2 and reach no node', async () => {
+    calls.length = 0;
+    for (const argv of [
+      ['topic', 'alter', 'orders'],
+      ['topic', 'alter', 'orders', '--partitions', 'many'],
+      ['topic', 'alter', 'orders', '--delete-config', 'a=b'],
+      ['topic', 'alter', 'orders', '--execute'],
+      ['topic', 'list', '--partitions', '3'],
+      ['group', 'delete'],
+      ['group', 'offsets', 'a', 'b'],
+      ['group', 'reset-offsets', 'g', '--to-earliest'],
+      ['group', 'reset-offsets', 'g', '--topic', 'orders'],
+      ['group', 'reset-offsets', 'g', '--topic', 'orders', '--to-earliest', '--to-latest'],
+      ['group', 'reset-offsets', 'g', '--topic', 'orders', '--to-offset', '-1'],
+      ['group', 'reset-offsets', 'g', '--topic', 'orders', '--to-offset', '1.5'],
+      ['group', 'reset-offsets', 'g', '--topic', 'orders', '--to-datetime', 'yesterday'],
+      ['group', 'reset-offsets', 'g', '--topic', 'orders', '--to-datetime', '2026-02-30'],
+      ['group', 'reset-offsets', 'g', '--topic', 'orders', '--to-earliest', '--partitions', '0,,1'],
+      ['group', 'reset-offsets', 'g', '--topic', 'orders', '--to-earliest', '--config', 'a=b'],
+    ]) {
+      const r = await floe(...argv);
+      expect({ argv, code: r.code }).toEqual({ argv, code: 2 });
+      expect(r.err[0]).toMatch(/^floe: /);
+    }
+    expect(calls).toEqual([]);
+  });
+
+  test('parseAdminArgs and parseDatetime', () => {
+    const p = parseAdminArgs(['group', 'reset-offsets', 'g', '--topic', 't', '--partitions', '0,2', '--to-datetime', '2023-11-14T22:13:20.5+00:00', '--execute', '--json'], {});
+    expect(p).toMatchObject({ positional: ['group', 'reset-offsets', 'g'], topic: 't', partitions: '0,2', to: { kind: 'timestamp', timestampMs: 1_700_000_000_500 }, execute: true, json: true });
+    expect(p.server).toBe('http://127.0.0.1:8080');
+    expect(parseAdminArgs(['topic', 'alter', 'x', '--delete-config', 'a', '--delete-config', 'b', '--config', 'k=v=w'], { FLOE_ADMIN_URL: 'http://n:1' })).toMatchObject({
+      deleteConfigs: ['a', 'b'],
+      configs: { k: 'v=w' },
+      server: 'http://n:1',
+    });
+    expect(parseDatetime('2023-11-14T22:13:20Z')).toBe(1_700_000_000_000);
+    // No zone: local time, as Kafka's tool reads it.
+    expect(parseDatetime('2023-11-14T22:13:20')).toBe(new Date(2023, 10, 14, 22, 13, 20).getTime());
+    expect(() => parseDatetime('1700000000000')).toThrow(/ISO 8601/);
   });
 });

@@ -3,7 +3,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ClientReadableStream, ServiceError } from '@grpc/grpc-js';
+import { createRequire } from 'node:module';
+import { credentials, loadPackageDefinition, type ClientDuplexStream, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import type { AdminApi } from '@floe/admin-api';
 import { EmbeddedCoordinationStore } from '@floe/coordination';
 import { FloeLog, ProducerIdAllocator } from '@floe/log';
 import { FsObjectStore } from '@floe/object-store';
@@ -71,4 +74,28 @@ export function collectTail(stream: ClientReadableStream<floe.v1.TailResponse>, 
       else reject(err);
     });
   });
+}
+
+type ReflectionClient = { serverReflectionInfo(): ClientDuplexStream<unknown, { listServicesResponse?: { service: { name: string }[] } }>; close(): void };
+
+/** The services a server lists through reflection v1. */
+export async function listServices(address: string): Promise<string[]> {
+  const require = createRequire(import.meta.url);
+  const dir = require.resolve('@grpc/reflection/package.json').replace(/package\.json$/, '');
+  const def = loadSync('grpc/reflection/v1/reflection.proto', { includeDirs: [`${dir}build/proto`, `${dir}proto`] });
+  const pkg = loadPackageDefinition(def) as unknown as { grpc: { reflection: { v1: { ServerReflection: new (a: string, c: unknown) => ReflectionClient } } } };
+  const client = new pkg.grpc.reflection.v1.ServerReflection(address, credentials.createInsecure());
+  try {
+    return await new Promise<string[]>((resolve, reject) => {
+      const s = client.serverReflectionInfo();
+      s.on('data', (m) => {
+        resolve((m.listServicesResponse?.service ?? []).map((x: { name: string }) => x.name));
+        s.end();
+      });
+      s.on('error', reject);
+      s.write({ listServices: '' });
+    });
+  } finally {
+    client.close();
+  }
 }

@@ -1,18 +1,19 @@
 // The admin routes' contract: schemas refuse bad input with 400 and a message before the node is
 // asked anything; the node's typed errors become 404, 409, 400 and 503.
 import { describe, expect, test } from '@jest/globals';
-import { AdminError, type AdminApi } from '../../src/admin-api.ts';
+import { AdminError, type AdminApi } from '@floe/admin-api';
+import { scriptedAdminApi } from '@floe/testkit';
 import { buildHttpServer } from '../../src/http-server.ts';
 
 function fakeAdmin(calls: string[]): AdminApi {
-  return {
+  return scriptedAdminApi({
     cluster: async () => ({ clusterId: 'c1', nodes: [{ nodeId: 1, host: '127.0.0.1', port: 9092, rack: null }] }),
     listTopics: async () => [{ name: 't', id: 'id-t', partitions: 3 }],
     describeTopic: async (name) =>
       name === 't' ? { name: 't', id: 'id-t', partitions: 1, configs: { 'retention.ms': '1000' }, partitionOffsets: [{ partition: 0, logStartOffset: 0, highWatermark: 5 }] } : undefined,
     createTopic: async (name, partitions, configs) => {
       calls.push(`create ${name} ${partitions} ${JSON.stringify(configs)}`);
-      if (name === 'exists') throw new AdminError('conflict', 'topic "exists" already exists');
+      if (name === 'exists') throw new AdminError('exists', 'topic "exists" already exists');
       if (configs['bad.config']) throw new AdminError('invalid', 'unknown topic config "bad.config"');
       if (name === 'down') throw new Error('table unreachable');
       return { name, id: 'new-id', partitions: partitions ?? 1 };
@@ -39,7 +40,7 @@ function fakeAdmin(calls: string[]): AdminApi {
         ],
       };
     },
-  };
+  }).admin;
 }
 
 const metrics = async () => ({ contentType: 'text/plain', body: '' });

@@ -1,104 +1,14 @@
-// The JSON admin API: what the HTTP door asks of the node, and the routes with their JSON
+// The JSON admin API: the routes over the admin contract (@floe/admin-api) with their JSON
 // schemas (validated by fastify: a body or parameter that does not fit gets 400 with a message;
 // unknown fields are refused, not dropped). The composition root implements AdminApi over the
 // storage core and the group coordinator.
 import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance } from 'fastify';
+import { registerAdminChangeRoutes } from './admin-change-routes.ts';
+import { error, groupParams, offsetLag, topicDetail, topicName, topicParams, topicSummary } from './admin-schemas.ts';
+import { AdminError, DEFAULT_RECORDS_LIMIT, MAX_RECORDS_LIMIT, type AdminApi, type AdminErrorKind, type StoredRecord } from '@floe/admin-api';
 
-export interface NodeView {
-  nodeId: number;
-  host: string;
-  port: number;
-  rack: string | null;
-}
-
-export interface TopicSummary {
-  name: string;
-  id: string;
-  partitions: number;
-}
-
-export interface PartitionView {
-  partition: number;
-  logStartOffset: number;
-  highWatermark: number;
-}
-
-export interface TopicDetail extends TopicSummary {
-  configs: Record<string, string>;
-  partitionOffsets: PartitionView[];
-}
-
-export interface GroupView {
-  groupId: string;
-  type: string;
-  protocolType: string;
-  state: string;
-}
-
-export interface GroupDetail extends GroupView {
-  members: { memberId: string; instanceId: string | null; clientId: string; clientHost: string }[];
-  offsets: { topic: string; partition: number; committedOffset: number; highWatermark: number | null; lag: number | null }[];
-}
-
-/** One record as stored: its bytes as they are (the route renders them as text or base64). */
-export interface StoredRecord {
-  offset: number;
-  /** Milliseconds since the epoch (the batch's for LogAppendTime topics). */
-  timestamp: number;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers: { key: string; value: Buffer | null }[];
-}
-
-/**
- * Records of one partition from an offset. An offset outside [logStartOffset, highWatermark]
- * gives no records, not an error: `nextOffset` is then the nearest offset that can be read.
- */
-export interface RecordsPage {
-  logStartOffset: number;
-  highWatermark: number;
-  /** Where to read next: after the last record answered. */
-  nextOffset: number;
-  records: StoredRecord[];
-}
-
-/** Most records one records request answers. */
-export const MAX_RECORDS_LIMIT = 500;
-export const DEFAULT_RECORDS_LIMIT = 50;
-
-export type AdminErrorKind = 'invalid' | 'conflict' | 'not-found' | 'unavailable';
-
-export class AdminError extends Error {
-  readonly kind: AdminErrorKind;
-  constructor(kind: AdminErrorKind, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'AdminError';
-    this.kind = kind;
-  }
-}
-
-export interface AdminApi {
-  cluster(): Promise<{ clusterId: string; nodes: NodeView[] }>;
-  listTopics(): Promise<TopicSummary[]>;
-  describeTopic(name: string): Promise<TopicDetail | undefined>;
-  createTopic(name: string, partitions: number | undefined, configs: Record<string, string>): Promise<TopicSummary>;
-  deleteTopic(name: string): Promise<void>;
-  listGroups(): Promise<GroupView[]>;
-  describeGroup(groupId: string): Promise<GroupDetail | undefined>;
-  /** Up to `limit` records of a partition from `offset`; undefined when the topic does not exist. */
-  readRecords(topic: string, partition: number, offset: number | undefined, limit: number): Promise<RecordsPage | undefined>;
-}
-
-const STATUS: Record<AdminErrorKind, number> = { invalid: 400, conflict: 409, 'not-found': 404, unavailable: 503 };
-
-const topicSummary = {
-  type: 'object',
-  required: ['name', 'id', 'partitions'],
-  properties: { name: { type: 'string' }, id: { type: 'string' }, partitions: { type: 'integer' } },
-} as const;
-const error = { type: 'object', required: ['error'], properties: { error: { type: 'string' } } } as const;
-const topicName = { type: 'string', minLength: 1, maxLength: 249, pattern: '^[a-zA-Z0-9._-]+$' } as const;
+const STATUS: Record<AdminErrorKind, number> = { invalid: 400, 'not-found': 404, exists: 409, conflict: 409, unavailable: 503 };
 
 /** Bytes as JSON: UTF-8 text when they are valid UTF-8, else base64 (and the encoding says so). */
 function rendered(bytes: Buffer | null): { text: string | null; encoding: 'utf8' | 'base64' } {
@@ -196,22 +106,9 @@ export function registerAdminRoutes(app: FastifyInstance, admin: AdminApi): void
   app.get<{ Params: { name: string } }>('/api/v1/topics/:name', {
     schema: {
       summary: 'A topic with its configs and each partition’s log start and high watermark',
-      params: { type: 'object', required: ['name'], properties: { name: topicName } },
+      params: topicParams,
       response: {
-        200: {
-          type: 'object',
-          properties: {
-            ...topicSummary.properties,
-            configs: { type: 'object', additionalProperties: { type: 'string' } },
-            partitionOffsets: {
-              type: 'array',
-              items: {
-                type: 'object',
-                properties: { partition: { type: 'integer' }, logStartOffset: { type: 'integer' }, highWatermark: { type: 'integer' } },
-              },
-            },
-          },
-        },
+        200: topicDetail,
         404: error,
       },
     },
@@ -225,7 +122,7 @@ export function registerAdminRoutes(app: FastifyInstance, admin: AdminApi): void
   app.delete<{ Params: { name: string } }>('/api/v1/topics/:name', {
     schema: {
       summary: 'Deletes a topic and its records',
-      params: { type: 'object', required: ['name'], properties: { name: topicName } },
+      params: topicParams,
       response: { 204: { type: 'null' }, 404: error },
     },
     handler: async (req, reply) => {
@@ -253,7 +150,7 @@ export function registerAdminRoutes(app: FastifyInstance, admin: AdminApi): void
   app.get<{ Params: { groupId: string } }>('/api/v1/groups/:groupId', {
     schema: {
       summary: 'A group: members, committed offsets and lag',
-      params: { type: 'object', required: ['groupId'], properties: { groupId: { type: 'string', minLength: 1, maxLength: 1000 } } },
+      params: groupParams,
       response: {
         200: {
           type: 'object',
@@ -274,19 +171,7 @@ export function registerAdminRoutes(app: FastifyInstance, admin: AdminApi): void
                 },
               },
             },
-            offsets: {
-              type: 'array',
-              items: {
-                type: 'object',
-                properties: {
-                  topic: { type: 'string' },
-                  partition: { type: 'integer' },
-                  committedOffset: { type: 'integer' },
-                  highWatermark: { type: ['integer', 'null'] },
-                  lag: { type: ['integer', 'null'] },
-                },
-              },
-            },
+            offsets: offsetLag,
           },
         },
         404: error,
@@ -348,4 +233,6 @@ export function registerAdminRoutes(app: FastifyInstance, admin: AdminApi): void
       return { topic: name, partition, logStartOffset: page.logStartOffset, highWatermark: page.highWatermark, nextOffset: page.nextOffset, records: page.records.map(recordJson) };
     },
   });
+
+  registerAdminChangeRoutes(app, admin);
 }

@@ -1,0 +1,21 @@
+export { AdminError, type AdminErrorKind } from './admin-error.ts';
+export {
+  DEFAULT_RECORDS_LIMIT,
+  MAX_RECORDS_LIMIT,
+  type AdminApi,
+  type ConfigChanges,
+  type GroupDetail,
+  type GroupMemberView,
+  type GroupOffsets,
+  type GroupView,
+  type NodeView,
+  type OffsetLagView,
+  type OffsetReset,
+  type OffsetResetResult,
+  type OffsetResetTarget,
+  type PartitionView,
+  type RecordsPage,
+  type StoredRecord,
+  type TopicDetail,
+  type TopicSummary,
+} from './admin-api.ts';

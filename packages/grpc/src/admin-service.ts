@@ -1,0 +1,128 @@
+// floe.v1.Admin over the node's admin API (@floe/admin-api, handed in by the composition root):
+// requests become AdminApi calls, answers become messages, and the admin errors' kinds become
+// status codes (status.ts). The checks themselves are the admin API's, shared with the HTTP door;
+// this door adds only what protobuf cannot say (unknown fields, a reset without a target, bytes
+// that do not decode).
+import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { AdminApi, OffsetResetTarget, OffsetLagView } from '@floe/admin-api';
+import { floe } from './protos.ts';
+import { method, unary } from './methods.ts';
+import { unknownFields } from './records-service.ts';
+import { invalidArgument, notFound } from './status.ts';
+import type { GrpcLogger } from './logger.ts';
+
+export const ADMIN_SERVICE = 'floe.v1.Admin';
+
+const v1 = floe.v1;
+
+/** A request whose bytes did not decode: answered INVALID_ARGUMENT (grpc-js would say INTERNAL). */
+interface Undecodable {
+  $undecodable: string;
+}
+
+type Msg<T> = { encode(m: T): { finish(): Uint8Array }; decode(b: Uint8Array): T };
+
+function adminMethod<Req, Res>(name: string, req: Msg<Req>, res: Msg<Res>) {
+  const m = method(ADMIN_SERVICE, name, req, res, false, false);
+  return {
+    ...m,
+    requestDeserialize: (b: Buffer): Req | Undecodable => {
+      try {
+        return req.decode(b);
+      } catch (err) {
+        return { $undecodable: (err as Error).message };
+      }
+    },
+  };
+}
+
+export const adminServiceDefinition = {
+  getCluster: adminMethod('GetCluster', v1.GetClusterRequest, v1.GetClusterResponse),
+  listTopics: adminMethod('ListTopics', v1.ListTopicsRequest, v1.ListTopicsResponse),
+  createTopic: adminMethod('CreateTopic', v1.CreateTopicRequest, v1.TopicSummary),
+  describeTopic: adminMethod('DescribeTopic', v1.DescribeTopicRequest, v1.TopicDescription),
+  alterTopicConfigs: adminMethod('AlterTopicConfigs', v1.AlterTopicConfigsRequest, v1.TopicDescription),
+  addPartitions: adminMethod('AddPartitions', v1.AddPartitionsRequest, v1.TopicSummary),
+  deleteTopic: adminMethod('DeleteTopic', v1.DeleteTopicRequest, v1.DeleteTopicResponse),
+  listGroups: adminMethod('ListGroups', v1.ListGroupsRequest, v1.ListGroupsResponse),
+  describeGroup: adminMethod('DescribeGroup', v1.DescribeGroupRequest, v1.GroupDescription),
+  getGroupOffsets: adminMethod('GetGroupOffsets', v1.GetGroupOffsetsRequest, v1.GroupOffsets),
+  deleteGroup: adminMethod('DeleteGroup', v1.DeleteGroupRequest, v1.DeleteGroupResponse),
+  resetGroupOffsets: adminMethod('ResetGroupOffsets', v1.ResetGroupOffsetsRequest, v1.ResetGroupOffsetsResponse),
+} satisfies ServiceDefinition;
+
+type Decoded = { $unknowns?: Uint8Array[] } | Undecodable;
+
+/** The request as decoded, refused when it did not decode or carries unknown fields. */
+function checked<T extends object>(req: T | Undecodable, what: string): T {
+  if ('$undecodable' in req) throw invalidArgument(`${what} does not decode: ${req.$undecodable}`);
+  unknownFields(req as Decoded as { $unknowns?: Uint8Array[] }, what);
+  return req;
+}
+
+function offsetsMessage(offsets: OffsetLagView[]): floe.v1.ICommittedOffset[] {
+  return offsets.map((o) => ({
+    topic: o.topic,
+    partition: o.partition,
+    committedOffset: o.committedOffset,
+    highWatermark: o.highWatermark,
+    lag: o.lag,
+  }));
+}
+
+function resetTarget(req: floe.v1.ResetGroupOffsetsRequest): OffsetResetTarget {
+  switch (req.to) {
+    case 'position':
+      if (req.position === v1.ResetPosition.RESET_POSITION_EARLIEST) return { kind: 'earliest' };
+      if (req.position === v1.ResetPosition.RESET_POSITION_LATEST) return { kind: 'latest' };
+      throw invalidArgument(`position must be RESET_POSITION_EARLIEST or RESET_POSITION_LATEST, not ${req.position}`);
+    case 'offset':
+      return { kind: 'offset', offset: req.offset! };
+    case 'timestampMs':
+      return { kind: 'timestamp', timestampMs: req.timestampMs! };
+    default:
+      throw invalidArgument('ResetGroupOffsetsRequest needs a target: position, offset or timestamp_ms');
+  }
+}
+
+/** The handlers of floe.v1.Admin over `admin`. */
+export function adminHandlers(admin: AdminApi, logger: GrpcLogger): UntypedServiceImplementation {
+  const call = <Req extends object, Res>(name: string, fn: (req: Req) => Promise<Res>) =>
+    unary(logger, name, async (req: Req | Undecodable) => fn(checked(req, `${name}Request`)));
+  return {
+    getCluster: call('GetCluster', async () => admin.cluster()),
+    listTopics: call('ListTopics', async () => ({ topics: await admin.listTopics() })),
+    createTopic: call('CreateTopic', (req: floe.v1.CreateTopicRequest) => admin.createTopic(req.name, req.partitions ?? undefined, req.configs ?? {})),
+    describeTopic: call('DescribeTopic', async (req: floe.v1.DescribeTopicRequest) => {
+      const topic = await admin.describeTopic(req.name);
+      if (!topic) throw notFound(`no topic "${req.name}"`);
+      return topic;
+    }),
+    alterTopicConfigs: call('AlterTopicConfigs', (req: floe.v1.AlterTopicConfigsRequest) => admin.alterTopicConfigs(req.name, { set: req.set ?? {}, delete: req.delete ?? [] })),
+    addPartitions: call('AddPartitions', (req: floe.v1.AddPartitionsRequest) => admin.addPartitions(req.name, req.count)),
+    deleteTopic: call('DeleteTopic', async (req: floe.v1.DeleteTopicRequest) => {
+      await admin.deleteTopic(req.name);
+      return {};
+    }),
+    listGroups: call('ListGroups', async () => ({ groups: await admin.listGroups() })),
+    describeGroup: call('DescribeGroup', async (req: floe.v1.DescribeGroupRequest) => {
+      const g = await admin.describeGroup(req.groupId);
+      if (!g) throw notFound(`no group "${req.groupId}"`);
+      return { ...g, offsets: offsetsMessage(g.offsets) };
+    }),
+    getGroupOffsets: call('GetGroupOffsets', async (req: floe.v1.GetGroupOffsetsRequest) => {
+      const o = await admin.groupOffsets(req.groupId);
+      if (!o) throw notFound(`no group "${req.groupId}"`);
+      return { ...o, offsets: offsetsMessage(o.offsets) };
+    }),
+    deleteGroup: call('DeleteGroup', async (req: floe.v1.DeleteGroupRequest) => {
+      await admin.deleteGroup(req.groupId);
+      return {};
+    }),
+    resetGroupOffsets: call('ResetGroupOffsets', (req: floe.v1.ResetGroupOffsetsRequest) => {
+      const to = resetTarget(req);
+      const partitions = req.partitions ?? [];
+      return admin.resetGroupOffsets(req.groupId, { topic: req.topic, ...(partitions.length > 0 ? { partitions } : {}), to, execute: req.execute === true });
+    }),
+  };
+}
