@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-import { consoleLogger } from '@floe/broker';
 import { ADMIN_USAGE, runAdminCommand } from './admin-cli.ts';
 import { startBroker } from './broker.ts';
 import { DATA_USAGE, runDataCommand } from './data-cli.ts';
 import { ConfigError, helpText, loadConfig } from './config.ts';
+import { createLogger } from './logging.ts';
+import { maskSecrets, relevantEnvironment } from './secrets.ts';
 
 const fmt = (hp: { host: string; port: number }) => `${hp.host}:${hp.port}`;
 
@@ -13,7 +14,9 @@ async function start(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig(argv, process.env, process.cwd());
-  const logger = consoleLogger();
+  const logger = createLogger(config);
+  // What this node runs with, secrets masked (docs/observability.md).
+  logger.info({ config: maskSecrets(config), environment: relevantEnvironment(process.env) }, 'floe: configuration');
   const broker = await startBroker(config, logger);
   logger.info(
     { objectStore: config.objectStore, metadata: config.metadata, autoCreateTopics: config.autoCreateTopics },
@@ -25,7 +28,7 @@ async function start(argv: string[]): Promise<number> {
     const stop = (signal: string) => {
       logger.info({ signal }, 'floe: draining and stopping');
       broker.close().then(resolve, (err: unknown) => {
-        logger.error({ err: String(err) }, 'floe: error while stopping');
+        logger.error({ err }, 'floe: error while stopping');
         resolve();
       });
     };

@@ -13,5 +13,6 @@ export { RecordsService, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_FETCH_MAX_BYTES, MAX
 export { murmur2, partitionForKey } from './partitioner.ts';
 export { GrpcStatusError, statusOf } from './status.ts';
 export type { GrpcLogger } from './logger.ts';
+export { REQUEST_ID_KEY } from './request-ids.ts';
 export { floe, grpc } from './protos.ts';
 export { callUnary, healthClient, recordsClient, type HealthClient, type RecordsClient } from './client.ts';

@@ -17,8 +17,9 @@ import { ReflectionService } from '@grpc/reflection';
 import type { FloeLog } from '@floe/log';
 import { floe, grpc as grpcProtos } from './protos.ts';
 import { RecordsService, type TopicSource } from './records-service.ts';
-import { GrpcStatusError, statusOf, toServiceError } from './status.ts';
+import { toServiceError } from './status.ts';
 import { silentGrpcLogger, type GrpcLogger } from './logger.ts';
+import { requestIdInterceptor } from './request-ids.ts';
 
 /** Largest request message the server accepts (grpc.max_receive_message_length). */
 export const DEFAULT_MAX_RECEIVE_MESSAGE_BYTES = 8 * 1024 * 1024;
@@ -34,7 +35,10 @@ export interface GrpcServerOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
+  /** Where calls are logged, each with its request id (see request-ids.ts). Default: nowhere. */
   logger?: GrpcLogger;
+  /** A unary call answered later than this is logged at warn. Default 2 s. */
+  slowCallMs?: number;
   /** Default max.message.bytes for topics that set none (Kafka's message.max.bytes). Default 1048588. */
   maxMessageBytes?: number;
   /** grpc.max_receive_message_length. Default 8 MiB. */
@@ -87,36 +91,31 @@ export const healthServiceDefinition = {
 /** The .proto files (shipped in the repository's proto/), for server reflection. */
 export const PROTO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../../proto');
 
-function unary<Req, Res>(logger: GrpcLogger, name: string, fn: (req: Req) => Promise<Res>) {
+// Failed calls are logged by the request-id interceptor, with their status and request id.
+function unary<Req, Res>(fn: (req: Req) => Promise<Res>) {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
     fn(call.request).then(
       (res) => callback(null, res),
-      (err: unknown) => {
-        report(logger, name, err);
-        callback(toServiceError(err));
-      },
+      (err: unknown) => callback(toServiceError(err)),
     );
   };
-}
-
-function report(logger: GrpcLogger, name: string, err: unknown): void {
-  const code = statusOf(err);
-  if (err instanceof GrpcStatusError || code !== status.UNAVAILABLE) return;
-  logger.warn({ method: name, error: err instanceof Error ? err.message : String(err) }, 'gRPC call failed: storage unavailable');
 }
 
 /** Starts the gRPC server; resolves once it listens. */
 export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningGrpcServer> {
   const logger = opts.logger ?? silentGrpcLogger;
   const records = new RecordsService({ log: opts.log, topics: opts.topics, ...(opts.maxMessageBytes !== undefined ? { maxMessageBytes: opts.maxMessageBytes } : {}) });
-  const server = new Server({ 'grpc.max_receive_message_length': opts.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_MESSAGE_BYTES });
+  const server = new Server({
+    'grpc.max_receive_message_length': opts.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
+    interceptors: [requestIdInterceptor({ logger, ...(opts.slowCallMs !== undefined ? { slowCallMs: opts.slowCallMs } : {}) })],
+  });
   const closing = new AbortController();
   let serving = true;
 
   server.addService(recordsServiceDefinition, {
-    produce: unary(logger, 'Produce', (req: floe.v1.ProduceRequest) => records.produce(req)),
-    fetch: unary(logger, 'Fetch', (req: floe.v1.FetchRequest) => records.fetch(req)),
-    produceStream: (call: ServerDuplexStream<floe.v1.ProduceRequest, floe.v1.IProduceResponse>) => produceStream(records, logger, call),
+    produce: unary((req: floe.v1.ProduceRequest) => records.produce(req)),
+    fetch: unary((req: floe.v1.FetchRequest) => records.fetch(req)),
+    produceStream: (call: ServerDuplexStream<floe.v1.ProduceRequest, floe.v1.IProduceResponse>) => produceStream(records, call),
     tail: (call: ServerWritableStream<floe.v1.TailRequest, floe.v1.ITailResponse>) => {
       const ac = new AbortController();
       const abort = () => ac.abort();
@@ -143,7 +142,6 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
         },
         (err: unknown) => {
           closing.signal.removeEventListener('abort', abort);
-          report(logger, 'Tail', err);
           if (!call.cancelled) call.emit('error', toServiceError(err));
         },
       );
@@ -207,7 +205,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
  * status; requests after it are not appended (those already handed to the log may still land).
  * More than STREAM_MAX_IN_FLIGHT unacknowledged requests pause reading from the client.
  */
-function produceStream(records: RecordsService, logger: GrpcLogger, call: ServerDuplexStream<floe.v1.ProduceRequest, floe.v1.IProduceResponse>): void {
+function produceStream(records: RecordsService, call: ServerDuplexStream<floe.v1.ProduceRequest, floe.v1.IProduceResponse>): void {
   let turn: Promise<unknown> = Promise.resolve();
   let acks: Promise<unknown> = Promise.resolve();
   let inFlight = 0;
@@ -220,7 +218,6 @@ function produceStream(records: RecordsService, logger: GrpcLogger, call: Server
     if (failed) return;
     failed = true;
     stopped = true;
-    report(logger, 'ProduceStream', err);
     if (!call.cancelled) call.emit('error', toServiceError(err));
   };
   call.on('data', (req: floe.v1.ProduceRequest) => {
