@@ -8,7 +8,7 @@ import { EmbeddedCoordinationStore } from '@floe/coordination';
 import { FloeLog } from '@floe/log';
 import { FsObjectStore } from '@floe/object-store';
 import { recordsClient, type RecordsClient } from '../../src/client.ts';
-import { floe, startGrpcServer, type RunningGrpcServer } from '../../src/index.ts';
+import { floe, startGrpcServer, type GrpcServerOptions, type RunningGrpcServer } from '../../src/index.ts';
 
 export { healthClient, recordsClient, type HealthClient, type RecordsClient } from '../../src/client.ts';
 export { callUnary as call } from '../../src/client.ts';
@@ -21,12 +21,12 @@ export interface GrpcFixture {
   close(): Promise<void>;
 }
 
-export async function startFixture(): Promise<GrpcFixture> {
+export async function startFixture(options: Pick<GrpcServerOptions, 'logger' | 'slowCallMs'> = {}): Promise<GrpcFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'floe-grpc-'));
   const objects = await FsObjectStore.open(join(dir, 'objects'));
   const coordination = await EmbeddedCoordinationStore.open(join(dir, 'metadata'));
   const log = await FloeLog.open({ objects, coordination, node: 'test', lingerMs: 2, pollIntervalMs: 20 });
-  const server = await startGrpcServer({ log, topics: log.topics, host: '127.0.0.1', port: 0 });
+  const server = await startGrpcServer({ log, topics: log.topics, host: '127.0.0.1', port: 0, ...options });
   const address = `127.0.0.1:${server.port}`;
   const records = recordsClient(address);
   return {
