@@ -17,7 +17,14 @@ async function start(argv: string[]): Promise<number> {
   const logger = createLogger(config);
   // What this node runs with, secrets masked (docs/observability.md).
   logger.info({ config: maskSecrets(config), environment: relevantEnvironment(process.env) }, 'floe: configuration');
-  const broker = await startBroker(config, logger);
+  let broker: Awaited<ReturnType<typeof startBroker>>;
+  try {
+    broker = await startBroker(config, logger);
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    logger.fatal({ err }, 'floe: could not start');
+    return 1;
+  }
   logger.info(
     { objectStore: config.objectStore, metadata: config.metadata, autoCreateTopics: config.autoCreateTopics },
     `floe: Kafka listener on ${fmt({ host: config.kafkaListen.host, port: broker.port })}`,
