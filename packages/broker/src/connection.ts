@@ -71,6 +71,8 @@ export interface ConnectionSettings {
   /** How long a closing connection waits for the client to close after our FIN. */
   readonly lingerMs: number;
   readonly onRequest: ((event: RequestEvent) => void) | undefined;
+  /** A request answered later than this is logged at warn (beyond the wait Fetch asks for). */
+  readonly slowRequestMs: number;
 }
 
 export type ConnectionState = 'open' | 'draining' | 'failing' | 'ending' | 'closed';
@@ -96,6 +98,8 @@ interface Slot {
   readonly apiKey: number;
   readonly apiVersion: number;
   readonly correlationId: number;
+  /** performance.now() at dispatch. */
+  readonly started: number;
   done: boolean;
   /** The answer, or null when there is nothing to send. */
   frame: Buffer | null;
@@ -112,11 +116,68 @@ function apiName(apiKey: number): string {
   return apiByKey(apiKey)?.name ?? `unknown(${apiKey})`;
 }
 
+/** APIs whose requests wait by design (for other members of a group), so their time is not slowness. */
+const WAITING_APIS: ReadonlySet<number> = new Set([ApiKey.JoinGroup, ApiKey.SyncGroup]);
+
+/** How long a request may take before it is logged as slow: its own wait (Fetch) plus the threshold. */
+function slowAfterMs(request: DecodedRequest, slowRequestMs: number): number {
+  if (WAITING_APIS.has(request.apiKey)) return Infinity;
+  if (request.apiKey === ApiKey.Fetch) return Math.max(0, request.body.maxWaitMs) + slowRequestMs;
+  return slowRequestMs;
+}
+
+/**
+ * What a handler sees of its request. The request's child logger is made on first use only: most
+ * requests (every successful produce and fetch) write no line, and pino's child() costs a copy
+ * of the bindings.
+ */
+class RequestScope implements RequestContext {
+  readonly connectionId: number;
+  readonly clientId: string | null;
+  readonly clientAddress: string;
+  readonly signal: AbortSignal;
+  readonly requestId: string;
+  readonly header: RequestHeader;
+  private readonly parent: Logger;
+  private child: Logger | undefined;
+
+  constructor(connection: Connection, parent: Logger, header: RequestHeader, signal: AbortSignal) {
+    this.connectionId = connection.id;
+    this.clientId = header.clientId;
+    this.clientAddress = connection.clientAddress;
+    this.signal = signal;
+    this.requestId = requestIdOf(connection.id, header.correlationId);
+    this.parent = parent;
+    this.header = header;
+  }
+
+  get logger(): Logger {
+    this.child ??= this.parent.child({ requestId: this.requestId, api: apiName(this.header.apiKey), apiVersion: this.header.apiVersion });
+    return this.child;
+  }
+}
+
+/** Fields of a line written through a request's logger, which already names the API and version. */
+function scopeFields(h: RequestHeader): LogFields {
+  return { correlationId: h.correlationId, clientId: h.clientId };
+}
+
+function elapsedMs(slot: Slot): number {
+  return Math.round(performance.now() - slot.started);
+}
+
+/** Unique on the node while the connection lives; the client's logs show the correlation id too. */
+export function requestIdOf(connectionId: number, correlationId: number): string {
+  return `${connectionId}-${correlationId}`;
+}
+
 export class Connection {
   readonly id: number;
   readonly clientAddress: string;
   private readonly socket: Socket;
   private readonly settings: ConnectionSettings;
+  /** The listener's logger with this connection's id and peer address on every line. */
+  private readonly logger: Logger;
   private readonly onClosed: (c: Connection) => void;
   private readonly abort: AbortController;
   private readonly closedPromise: Promise<void>;
@@ -146,6 +207,7 @@ export class Connection {
     this.settings = settings;
     this.onClosed = onClosed;
     this.clientAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    this.logger = settings.logger.child({ connectionId: id, peer: this.clientAddress });
     this.abort = new AbortController();
     this.closedPromise = new Promise<void>((resolve) => (this.resolveClosed = resolve));
 
@@ -373,7 +435,7 @@ export class Connection {
     this.log(level, message, fields);
     this.state = 'failing';
     this.dropInput();
-    this.slots.push({ apiKey: -1, apiVersion: -1, correlationId: -1, done: true, frame: null, close: message });
+    this.slots.push({ apiKey: -1, apiVersion: -1, correlationId: -1, started: 0, done: true, frame: null, close: message });
     this.again = true;
   }
 
@@ -490,18 +552,14 @@ export class Connection {
       apiKey: header.apiKey,
       apiVersion: header.apiVersion,
       correlationId: header.correlationId,
+      started: performance.now(),
       done: false,
       frame: null,
       close: undefined,
     };
     this.slots.push(slot);
     this.emit(header, 'dispatched');
-    const ctx: RequestContext = {
-      connectionId: this.id,
-      clientId: header.clientId,
-      clientAddress: this.clientAddress,
-      signal: this.abort.signal,
-    };
+    const ctx = new RequestScope(this, this.logger, header, this.abort.signal);
     let result: Promise<unknown>;
     try {
       result = Promise.resolve(handler.handle(ctx, request.body, header));
@@ -509,32 +567,30 @@ export class Connection {
       result = Promise.reject(e);
     }
     result.then(
-      (r) => this.complete(slot, request, r),
-      (e: unknown) => this.completeWithError(slot, header, e),
+      (r) => this.complete(slot, request, ctx, r),
+      (e: unknown) => this.completeWithError(slot, ctx, e),
     );
   }
 
-  private complete(slot: Slot, request: DecodedRequest, result: unknown): void {
+  private complete(slot: Slot, request: DecodedRequest, ctx: RequestScope, result: unknown): void {
     if (this.state === 'closed' || this.state === 'ending') return;
     const header = request.header;
+    this.reportDone(slot, request, ctx);
     if (result === NO_RESPONSE) {
       slot.frame = null;
     } else if (result === CLOSE_CONNECTION) {
       slot.close = `the ${apiName(header.apiKey)} handler closed the connection`;
-      this.log('info', 'handler asked to close the connection', this.requestFields(header));
+      ctx.logger.info(scopeFields(header), 'handler asked to close the connection');
     } else if (request.apiKey === ApiKey.Produce && request.body.acks === 0) {
       // Kafka never answers acks=0; a response would break the client's correlation.
-      this.log('warn', 'Produce handler returned a response for acks=0; not sent', this.requestFields(header));
+      ctx.logger.warn(scopeFields(header), 'Produce handler returned a response for acks=0; not sent');
       slot.frame = null;
     } else {
       try {
         slot.frame = encodeResponse(slot.apiKey, slot.apiVersion, slot.correlationId, result);
       } catch (e) {
         slot.close = 'response could not be encoded';
-        this.log('error', 'response could not be encoded, closing the connection', {
-          ...this.requestFields(header),
-          error: e,
-        });
+        ctx.logger.error({ ...scopeFields(header), error: e }, 'response could not be encoded, closing the connection');
       }
     }
     slot.done = true;
@@ -542,13 +598,30 @@ export class Connection {
     this.kick();
   }
 
-  private completeWithError(slot: Slot, header: RequestHeader, e: unknown): void {
+  private completeWithError(slot: Slot, ctx: RequestScope, e: unknown): void {
     if (this.state === 'closed' || this.state === 'ending') return;
     slot.done = true;
-    slot.close = `the ${apiName(header.apiKey)} handler failed`;
-    this.log('error', 'handler failed, closing the connection', { ...this.requestFields(header), error: e });
+    slot.close = `the ${apiName(ctx.header.apiKey)} handler failed`;
+    ctx.logger.error({ ...scopeFields(ctx.header), durationMs: elapsedMs(slot), error: e }, 'handler failed, closing the connection');
     this.stopTakingRequests();
     this.kick();
+  }
+
+  /**
+   * One line per answered request, at debug: the hot path writes nothing at info. A request slower
+   * than its allowance is logged at warn, with its request id.
+   */
+  private reportDone(slot: Slot, request: DecodedRequest, ctx: RequestScope): void {
+    const durationMs = elapsedMs(slot);
+    try {
+      if (durationMs > slowAfterMs(request, this.settings.slowRequestMs)) {
+        ctx.logger.warn({ ...scopeFields(request.header), durationMs }, 'slow request');
+      } else {
+        this.logger.debug({ requestId: ctx.requestId, api: apiName(request.apiKey), apiVersion: request.header.apiVersion, durationMs }, 'request handled');
+      }
+    } catch {
+      // a broken logger must not break the connection
+    }
   }
 
   /** After a handler-level close: no new dispatch; the close happens when its slot is reached. */
@@ -569,6 +642,7 @@ export class Connection {
     }
     this.emit({ ...ident, clientId }, 'rejected');
     const fields = {
+      requestId: requestIdOf(this.id, ident.correlationId),
       apiKey: ident.apiKey,
       api: apiName(ident.apiKey),
       apiVersion: ident.apiVersion,
@@ -598,6 +672,7 @@ export class Connection {
       apiKey: ApiKey.ApiVersions,
       apiVersion: 0,
       correlationId,
+      started: performance.now(),
       done: true,
       frame: encodeResponse(ApiKey.ApiVersions, 0, correlationId, body),
       close: undefined,
@@ -632,6 +707,7 @@ export class Connection {
 
   private requestFields(h: RequestHeader): LogFields {
     return {
+      requestId: requestIdOf(this.id, h.correlationId),
       apiKey: h.apiKey,
       api: apiName(h.apiKey),
       apiVersion: h.apiVersion,
@@ -642,7 +718,7 @@ export class Connection {
 
   private log(level: 'debug' | 'info' | 'warn' | 'error', message: string, fields: LogFields): void {
     try {
-      this.settings.logger[level]({ connectionId: this.id, clientAddress: this.clientAddress, ...fields }, message);
+      this.logger[level](fields, message);
     } catch {
       // a broken logger must not break the connection
     }

@@ -7,6 +7,7 @@
 // declarations (see registry.ts).
 
 import type { RequestHeader, RequestTypes, ResponseTypes } from '@floe/protocol';
+import type { Logger } from './logger.ts';
 
 /** An api key the codec knows. */
 export type ApiKeyNumber = keyof RequestTypes;
@@ -21,6 +22,10 @@ export interface RequestContext {
   readonly clientAddress: string;
   /** Aborted when the connection closes: stop work whose answer can no longer be delivered. */
   readonly signal: AbortSignal;
+  /** `<connection id>-<correlation id>`: names this request in every log line about it. */
+  readonly requestId: string;
+  /** Logs with the request id, the API and its version (and the connection's fields). */
+  readonly logger: Logger;
 }
 
 /**

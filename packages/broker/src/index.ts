@@ -20,11 +20,12 @@ export {
   DEFAULT_MAX_FIRST_REQUEST_BYTES,
   DEFAULT_MAX_IN_FLIGHT_PER_CONNECTION,
   DEFAULT_MAX_REQUEST_BYTES,
+  DEFAULT_SLOW_REQUEST_MS,
   type CloseOptions,
   type KafkaListenerOptions,
 } from './listener.ts';
 export type { ConnectionInfo, ConnectionState, RequestEvent } from './connection.ts';
-export { consoleLogger, silentLogger, type LogFields, type LogLevel, type Logger } from './logger.ts';
+export { silentLogger, type LogFields, type Logger } from './logger.ts';
 export type { BrokerContext, BrokerNode, BrokerSettings } from './broker-context.ts';
 export { TopicCache } from './topic-cache.ts';
 export { brokerHandlers } from './handlers/all-handlers.ts';
@@ -33,7 +34,7 @@ export { TopicChangeRefused, updateTopic, type TopicChange } from './handlers/al
 export { CONFIG_OPERATION, checkConfigOperations, configChange } from './handlers/incremental-alter-configs.ts';
 export { checkPartitionCount, partitionIncrease } from './handlers/create-partitions.ts';
 export { produceHandler, type ProduceHandlerOptions } from './handlers/produce.ts';
-export { initProducerIdHandler, type InitProducerIdHandlerOptions } from './handlers/init-producer-id.ts';
+export { initProducerIdHandler } from './handlers/init-producer-id.ts';
 export { fetchHandler } from './handlers/fetch.ts';
 export { listOffsetsHandler, offsetForTimestamp } from './handlers/list-offsets.ts';
 export { offsetForLeaderEpochHandler } from './handlers/offset-for-leader-epoch.ts';

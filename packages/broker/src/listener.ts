@@ -3,7 +3,7 @@
 
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Connection, type ConnectionInfo, type ConnectionSettings, type RequestEvent } from './connection.ts';
-import { consoleLogger, type Logger } from './logger.ts';
+import { silentLogger, type Logger } from './logger.ts';
 import type { HandlerRegistry } from './registry.ts';
 
 export interface KafkaListenerOptions {
@@ -25,7 +25,10 @@ export interface KafkaListenerOptions {
   maxConnections?: number;
   /** How long a closing connection waits for the client to close after Floe's FIN. Default 5 s. */
   lingerMs?: number;
+  /** Where the listener, its connections and their requests log. Default: nowhere. */
   logger?: Logger;
+  /** A request answered later than this is logged at warn (Fetch: beyond its max wait). Default 2 s. */
+  slowRequestMs?: number;
   /** Called for every request frame, with what was done with it (metrics, tests). */
   onRequest?: (event: RequestEvent) => void;
 }
@@ -41,6 +44,7 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 10 * 60 * 1000;
 export const DEFAULT_MAX_IN_FLIGHT_PER_CONNECTION = 100;
 export const DEFAULT_LINGER_MS = 5_000;
 export const DEFAULT_DRAIN_MS = 30_000;
+export const DEFAULT_SLOW_REQUEST_MS = 2_000;
 
 function positiveInt(name: string, value: number | undefined, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
   const v = value ?? fallback;
@@ -61,7 +65,7 @@ export class KafkaListener {
 
   constructor(options: KafkaListenerOptions) {
     this.options = options;
-    this.logger = options.logger ?? consoleLogger();
+    this.logger = options.logger ?? silentLogger;
     const maxRequestBytes = positiveInt('maxRequestBytes', options.maxRequestBytes, DEFAULT_MAX_REQUEST_BYTES, 0x7fffffff);
     this.settings = {
       registry: options.registry,
@@ -78,6 +82,7 @@ export class KafkaListener {
       maxInFlight: positiveInt('maxInFlightPerConnection', options.maxInFlightPerConnection, DEFAULT_MAX_IN_FLIGHT_PER_CONNECTION),
       lingerMs: positiveInt('lingerMs', options.lingerMs, DEFAULT_LINGER_MS, 0x7fffffff),
       onRequest: options.onRequest,
+      slowRequestMs: positiveInt('slowRequestMs', options.slowRequestMs, DEFAULT_SLOW_REQUEST_MS),
     };
     this.maxConnections = options.maxConnections === undefined ? Infinity : positiveInt('maxConnections', options.maxConnections, 0);
     // Like Kafka: TCP_NODELAY and SO_KEEPALIVE on accepted sockets.
@@ -160,7 +165,7 @@ export class KafkaListener {
     }
     if (this.connections.size >= this.maxConnections) {
       this.logger.warn(
-        { clientAddress: `${socket.remoteAddress}:${socket.remotePort}`, maxConnections: this.maxConnections },
+        { peer: `${socket.remoteAddress}:${socket.remotePort}`, maxConnections: this.maxConnections },
         'connection limit reached, closing new connection',
       );
       socket.on('error', () => {});

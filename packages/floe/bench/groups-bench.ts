@@ -340,6 +340,7 @@ const quiet: Logger = {
   info: () => {},
   warn: (fields, message) => problems.push(`${message} ${JSON.stringify(fields)}`),
   error: (fields, message) => problems.push(`${message} ${JSON.stringify(fields)}`),
+  child: () => quiet,
 };
 
 const run = randomUUID().slice(0, 8);

@@ -5,7 +5,6 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   brokerHandlers,
-  consoleLogger,
   observeHandlers,
   createRegistry,
   LOAD_BALANCER_NODE_ID,
@@ -59,7 +58,8 @@ export interface RunningBroker {
 const RETENTION_EVERY_MS = 60_000;
 const MAINTENANCE_EVERY_MS = 5 * 60_000;
 
-export async function startBroker(config: FloeConfig, logger: Logger = consoleLogger()): Promise<RunningBroker> {
+/** `logger`: the node's logger (logging.ts makes it from the configuration; tests pass their own). */
+export async function startBroker(config: FloeConfig, logger: Logger): Promise<RunningBroker> {
   // Every call to the two external services is counted and timed (docs/observability.md).
   const metrics = new FloeMetrics();
   const objects = instrumentObjectStore(await openObjectStore(config), metrics);
@@ -150,7 +150,7 @@ export async function startBroker(config: FloeConfig, logger: Logger = consoleLo
   let grpc: RunningGrpcServer;
   try {
     const apiLabel = (apiKey: number) => apiByKey(apiKey)?.name ?? 'unknown';
-    const handlers = observeHandlers(brokerHandlers(ctx, logger), (r) =>
+    const handlers = observeHandlers(brokerHandlers(ctx), (r) =>
       metrics.kafkaRequestSeconds.observe({ api: apiLabel(r.apiKey), outcome: r.outcome }, r.durationMs / 1000),
     );
     listener = await startKafkaListener({
@@ -158,6 +158,7 @@ export async function startBroker(config: FloeConfig, logger: Logger = consoleLo
       host: config.kafkaListen.host,
       port: config.kafkaListen.port,
       logger,
+      slowRequestMs: config.slowRequestMs,
       onRequest: (e) => {
         metrics.kafkaRequests.inc({ api: apiLabel(e.apiKey), outcome: e.outcome });
         metrics.kafkaRequestBytes.inc({ api: apiLabel(e.apiKey) }, e.bytes);
@@ -190,6 +191,8 @@ export async function startBroker(config: FloeConfig, logger: Logger = consoleLo
       },
       metrics: () => metrics.scrape(),
       admin,
+      logger,
+      slowRequestMs: config.slowRequestMs,
     });
   } catch (err) {
     await listener.close({ drainMs: 0 });
@@ -205,6 +208,7 @@ export async function startBroker(config: FloeConfig, logger: Logger = consoleLo
       host: config.grpcListen.host,
       port: config.grpcListen.port,
       logger,
+      slowCallMs: config.slowRequestMs,
       maxMessageBytes: ctx.settings.maxMessageBytes,
       groups,
       producerIds: ctx.producerIds,

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-import { consoleLogger } from '@floe/broker';
 import { ADMIN_USAGE, runAdminCommand } from './admin-cli.ts';
 import { startBroker } from './broker.ts';
 import { DATA_USAGE, runDataCommand } from './data-cli.ts';
 import { ConfigError, helpText, loadConfig } from './config.ts';
+import { createLogger } from './logging.ts';
+import { maskSecrets, relevantEnvironment } from './secrets.ts';
 
 const fmt = (hp: { host: string; port: number }) => `${hp.host}:${hp.port}`;
 
@@ -13,8 +14,17 @@ async function start(argv: string[]): Promise<number> {
     return 0;
   }
   const config = loadConfig(argv, process.env, process.cwd());
-  const logger = consoleLogger();
-  const broker = await startBroker(config, logger);
+  const logger = createLogger(config);
+  // What this node runs with, secrets masked (docs/observability.md).
+  logger.info({ config: maskSecrets(config), environment: relevantEnvironment(process.env) }, 'floe: configuration');
+  let broker: Awaited<ReturnType<typeof startBroker>>;
+  try {
+    broker = await startBroker(config, logger);
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    logger.fatal({ err }, 'floe: could not start');
+    return 1;
+  }
   logger.info(
     { objectStore: config.objectStore, metadata: config.metadata, autoCreateTopics: config.autoCreateTopics },
     `floe: Kafka listener on ${fmt({ host: config.kafkaListen.host, port: broker.port })}`,
@@ -25,7 +35,7 @@ async function start(argv: string[]): Promise<number> {
     const stop = (signal: string) => {
       logger.info({ signal }, 'floe: draining and stopping');
       broker.close().then(resolve, (err: unknown) => {
-        logger.error({ err: String(err) }, 'floe: error while stopping');
+        logger.error({ err }, 'floe: error while stopping');
         resolve();
       });
     };

@@ -35,7 +35,18 @@ export interface FloeConfig {
   /** group.consumer.session.timeout.ms and group.consumer.heartbeat.interval.ms (KIP-848 groups). */
   consumerGroupSessionMs: number;
   consumerGroupHeartbeatMs: number;
+  /** The lowest level written (pino's levels; `silent` writes nothing). */
+  logLevel: LogLevel;
+  /** `json`: one JSON object a line (for collectors); `pretty`: coloured lines for a terminal. */
+  logFormat: LogFormat;
+  /** A Kafka, gRPC or HTTP request answered later than this is logged at warn (Fetch: beyond its own wait). */
+  slowRequestMs: number;
 }
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export interface HostPort {
   host: string;
@@ -80,7 +91,15 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'consumerGroupHeartbeatMs', flag: '--group-consumer-heartbeat-interval-ms', env: 'FLOE_GROUP_CONSUMER_HEARTBEAT_INTERVAL_MS', help: 'heartbeat interval asked of group.protocol=consumer members (default 5000)', default: () => '5000' },
   { key: 'defaultPartitions', flag: '--default-partitions', env: 'FLOE_DEFAULT_PARTITIONS', help: 'partitions of topics created without a count', default: () => '1' },
   { key: 'createStorage', flag: '--create-storage', env: 'FLOE_CREATE_STORAGE', help: 'true|false: create a missing bucket and table (default true)', default: () => 'true' },
+  { key: 'logLevel', flag: '--log-level', env: 'FLOE_LOG_LEVEL', help: `lowest level logged: ${LOG_LEVELS.join('|')} (default info)`, default: () => 'info' },
+  { key: 'logFormat', flag: '--log-format', env: 'FLOE_LOG_FORMAT', help: 'json (one object a line on stdout, the default) or pretty (for a terminal)', default: () => 'json' },
+  { key: 'slowRequestMs', flag: '--slow-request-ms', env: 'FLOE_SLOW_REQUEST_MS', help: 'requests slower than this are logged at warn (default 2000)', default: () => '2000' },
 ];
+
+function oneOf<T extends string>(value: string, allowed: readonly T[], what: string): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new ConfigError(`${what}: expected one of ${allowed.join(', ')}, got "${value}"`);
+}
 
 function parseBool(value: string, what: string): boolean {
   if (value === 'true') return true;
@@ -199,6 +218,9 @@ export function loadConfig(
     groupMaxSessionMs,
     consumerGroupSessionMs,
     consumerGroupHeartbeatMs,
+    logLevel: oneOf(get('logLevel')!, LOG_LEVELS, 'FLOE_LOG_LEVEL'),
+    logFormat: oneOf(get('logFormat')!, LOG_FORMATS, 'FLOE_LOG_FORMAT'),
+    slowRequestMs: parseInt32(get('slowRequestMs')!, 'FLOE_SLOW_REQUEST_MS', 1, 2 ** 31 - 1),
   };
 }
 

@@ -9,7 +9,6 @@ import { floe } from './protos.ts';
 import { method, unary } from './methods.ts';
 import { unknownFields } from './records-service.ts';
 import { invalidArgument, notFound } from './status.ts';
-import type { GrpcLogger } from './logger.ts';
 
 export const ADMIN_SERVICE = 'floe.v1.Admin';
 
@@ -86,9 +85,9 @@ function resetTarget(req: floe.v1.ResetGroupOffsetsRequest): OffsetResetTarget {
 }
 
 /** The handlers of floe.v1.Admin over `admin`. */
-export function adminHandlers(admin: AdminApi, logger: GrpcLogger): UntypedServiceImplementation {
+export function adminHandlers(admin: AdminApi): UntypedServiceImplementation {
   const call = <Req extends object, Res>(name: string, fn: (req: Req) => Promise<Res>) =>
-    unary(logger, name, async (req: Req | Undecodable) => fn(checked(req, `${name}Request`)));
+    unary(async (req: Req | Undecodable) => fn(checked(req, `${name}Request`)));
   return {
     getCluster: call('GetCluster', async () => admin.cluster()),
     listTopics: call('ListTopics', async () => ({ topics: await admin.listTopics() })),

@@ -14,6 +14,7 @@ export { murmur2, partitionForKey } from './partitioner.ts';
 export { GrpcStatusError, statusOf, ADMIN_STATUS } from './status.ts';
 export { ADMIN_SERVICE, adminServiceDefinition } from './admin-service.ts';
 export type { GrpcLogger } from './logger.ts';
+export { REQUEST_ID_KEY } from './request-ids.ts';
 export { floe, grpc } from './protos.ts';
 export { adminClient, callUnary, healthClient, recordsClient, type AdminClient, type HealthClient, type RecordsClient } from './client.ts';
 export { consumeGroup, type GroupConsumeOptions } from './consume-client.ts';

@@ -1,8 +1,7 @@
 // Building blocks of the gRPC services: method definitions over the generated protobufjs
 // messages, and unary handlers that answer errors with their status.
-import { status, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
-import { GrpcStatusError, statusOf, toServiceError } from './status.ts';
-import type { GrpcLogger } from './logger.ts';
+import type { ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
+import { toServiceError } from './status.ts';
 
 type Msg<T> = { encode(m: T): { finish(): Uint8Array }; decode(b: Uint8Array): T };
 
@@ -25,20 +24,12 @@ export function method<Req, Res>(
   };
 }
 
-export function unary<Req, Res>(logger: GrpcLogger, name: string, fn: (req: Req) => Promise<Res>) {
+// Failed calls are logged by the request-id interceptor, with their status and request id.
+export function unary<Req, Res>(fn: (req: Req) => Promise<Res>) {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
     fn(call.request).then(
       (res) => callback(null, res),
-      (err: unknown) => {
-        report(logger, name, err);
-        callback(toServiceError(err));
-      },
+      (err: unknown) => callback(toServiceError(err)),
     );
   };
-}
-
-export function report(logger: GrpcLogger, name: string, err: unknown): void {
-  const code = statusOf(err);
-  if (err instanceof GrpcStatusError || code !== status.UNAVAILABLE) return;
-  logger.warn({ method: name, error: err instanceof Error ? err.message : String(err) }, 'gRPC call failed: storage unavailable');
 }

@@ -20,8 +20,9 @@ import { ADMIN_SERVICE, adminHandlers, adminServiceDefinition } from './admin-se
 import { floe, grpc as grpcProtos } from './protos.ts';
 import { RecordsService, type TopicSource } from './records-service.ts';
 import { GrpcStatusError, invalidArgument, toServiceError } from './status.ts';
-import { method, report, unary } from './methods.ts';
+import { method, unary } from './methods.ts';
 import { silentGrpcLogger, type GrpcLogger } from './logger.ts';
+import { requestIdInterceptor } from './request-ids.ts';
 import { countingDefinition, observingInterceptor, type GrpcCallObserver } from './call-observer.ts';
 import { openConsumeSession, type ConsumeSession, type GroupMembership } from './group-consumer.ts';
 
@@ -39,7 +40,10 @@ export interface GrpcServerOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
+  /** Where calls are logged, each with its request id (see request-ids.ts). Default: nowhere. */
   logger?: GrpcLogger;
+  /** A unary call answered later than this is logged at warn. Default 2 s. */
+  slowCallMs?: number;
   /** Default max.message.bytes for topics that set none (Kafka's message.max.bytes). Default 1048588. */
   maxMessageBytes?: number;
   /** grpc.max_receive_message_length. Default 8 MiB. */
@@ -89,20 +93,23 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
   const onBytes = opts.observer?.onBytes;
   const server = new Server({
     'grpc.max_receive_message_length': opts.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
-    ...(onCall ? { interceptors: [observingInterceptor(onCall)] } : {}),
+    interceptors: [
+      requestIdInterceptor({ logger, ...(opts.slowCallMs !== undefined ? { slowCallMs: opts.slowCallMs } : {}) }),
+      ...(onCall ? [observingInterceptor(onCall)] : []),
+    ],
   });
   const counted = <D extends ServiceDefinition>(def: D): D => (onBytes ? countingDefinition(def, onBytes) : def);
   const closing = new AbortController();
   let serving = true;
 
   server.addService(counted(recordsServiceDefinition), {
-    initProducer: unary(logger, 'InitProducer', async (): Promise<floe.v1.IInitProducerResponse> => {
+    initProducer: unary(async (): Promise<floe.v1.IInitProducerResponse> => {
       if (!opts.producerIds) throw new GrpcStatusError(status.UNIMPLEMENTED, 'this server allocates no producer ids');
       return { producerId: await opts.producerIds.allocate(), producerEpoch: 0 };
     }),
-    produce: unary(logger, 'Produce', (req: floe.v1.ProduceRequest) => records.produce(req)),
-    fetch: unary(logger, 'Fetch', (req: floe.v1.FetchRequest) => records.fetch(req)),
-    produceStream: (call: ServerDuplexStream<floe.v1.ProduceRequest, floe.v1.IProduceResponse>) => produceStream(records, logger, call),
+    produce: unary((req: floe.v1.ProduceRequest) => records.produce(req)),
+    fetch: unary((req: floe.v1.FetchRequest) => records.fetch(req)),
+    produceStream: (call: ServerDuplexStream<floe.v1.ProduceRequest, floe.v1.IProduceResponse>) => produceStream(records, call),
     tail: (call: ServerWritableStream<floe.v1.TailRequest, floe.v1.ITailResponse>) => {
       const ac = new AbortController();
       const abort = () => ac.abort();
@@ -117,7 +124,6 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
         },
         (err: unknown) => {
           closing.signal.removeEventListener('abort', abort);
-          report(logger, 'Tail', err);
           if (!call.cancelled) call.emit('error', toServiceError(err));
         },
       );
@@ -127,11 +133,11 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
         call.emit('error', { code: status.UNIMPLEMENTED, details: 'this server has no group coordinator' });
         return;
       }
-      consumeStream({ log: opts.log, records, groups: opts.groups, clientHost: call.getPeer() }, logger, closing.signal, call);
+      consumeStream({ log: opts.log, records, groups: opts.groups, clientHost: call.getPeer() }, closing.signal, call);
     },
   });
 
-  if (opts.admin) server.addService(counted(adminServiceDefinition), adminHandlers(opts.admin, logger));
+  if (opts.admin) server.addService(counted(adminServiceDefinition), adminHandlers(opts.admin));
   const services = new Set(['', RECORDS_SERVICE, ...(opts.admin ? [ADMIN_SERVICE] : [])]);
 
   const healthStatus = (service: string): number | undefined => {
@@ -192,7 +198,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
  * status; requests after it are not appended (those already handed to the log may still land).
  * More than STREAM_MAX_IN_FLIGHT unacknowledged requests pause reading from the client.
  */
-function produceStream(records: RecordsService, logger: GrpcLogger, call: ServerDuplexStream<floe.v1.ProduceRequest, floe.v1.IProduceResponse>): void {
+function produceStream(records: RecordsService, call: ServerDuplexStream<floe.v1.ProduceRequest, floe.v1.IProduceResponse>): void {
   let turn: Promise<unknown> = Promise.resolve();
   let acks: Promise<unknown> = Promise.resolve();
   let inFlight = 0;
@@ -205,7 +211,6 @@ function produceStream(records: RecordsService, logger: GrpcLogger, call: Server
     if (failed) return;
     failed = true;
     stopped = true;
-    report(logger, 'ProduceStream', err);
     if (!call.cancelled) call.emit('error', toServiceError(err));
   };
   call.on('data', (req: floe.v1.ProduceRequest) => {
@@ -289,7 +294,6 @@ function flowControlled<T>(call: { write(m: T): boolean; on(e: 'drain', f: () =>
  */
 function consumeStream(
   deps: Parameters<typeof openConsumeSession>[0],
-  logger: GrpcLogger,
   closing: AbortSignal,
   call: ServerDuplexStream<floe.v1.ConsumeRequest, floe.v1.IConsumeResponse>,
 ): void {
@@ -309,7 +313,6 @@ function consumeStream(
     if (call.cancelled) return;
     if (err === undefined) call.end();
     else {
-      report(logger, 'Consume', err);
       call.emit('error', toServiceError(err));
     }
   };

@@ -6,6 +6,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { AdminApi } from '@floe/admin-api';
 import { registerAdminRoutes } from './admin-routes.ts';
+import { registerRequestLogging, requestIdOptions, type HttpLogger } from './request-logging.ts';
 
 /** One readiness check: resolves when the dependency answered, rejects (or times out) when not. */
 export type ReadinessCheck = () => Promise<void>;
@@ -20,6 +21,10 @@ export interface HttpServerOptions {
   metrics: () => Promise<{ contentType: string; body: string }>;
   /** The JSON admin API under /api/v1 (described at /openapi.json) and the web console at /; absent: neither is served. */
   admin?: AdminApi;
+  /** Where requests are logged, each with its id (see request-logging.ts). Default: nowhere. */
+  logger?: HttpLogger;
+  /** A request answered later than this is logged at warn. Default 2 s. */
+  slowRequestMs?: number;
 }
 
 /** The web console's files (packages/http/console), read once: the page and its assets. */
@@ -75,7 +80,8 @@ async function runCheck(check: ReadinessCheck, timeoutMs: number): Promise<Check
 
 export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyInstance> {
   // Unknown fields and wrong types in a body are refused (400), not dropped or coerced.
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, ajv: { customOptions: { removeAdditional: false, coerceTypes: false } } });
+  const app = Fastify({ logger: false, ...requestIdOptions, bodyLimit: 1024 * 1024, ajv: { customOptions: { removeAdditional: false, coerceTypes: false } } });
+  registerRequestLogging(app, opts.logger, opts.slowRequestMs);
   await app.register(swagger, {
     openapi: { info: { title: 'Floe admin API', version: '1' } },
     hideUntagged: false,

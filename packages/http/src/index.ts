@@ -1,2 +1,3 @@
 export { buildHttpServer, startHttpServer, type HttpServerOptions, type ReadinessCheck, type RunningHttpServer } from './http-server.ts';
 export { registerAdminRoutes } from './admin-routes.ts';
+export { REQUEST_ID_HEADER, type HttpLogger } from './request-logging.ts';

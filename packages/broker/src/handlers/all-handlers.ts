@@ -2,7 +2,6 @@
 // createRegistry() and answers from these declarations.
 import type { BrokerContext } from '../broker-context.ts';
 import type { ApiHandler } from '../handler.ts';
-import { silentLogger, type Logger } from '../logger.ts';
 import { alterConfigsHandler } from './alter-configs.ts';
 import { createPartitionsHandler } from './create-partitions.ts';
 import { createTopicsHandler } from './create-topics.ts';
@@ -34,13 +33,13 @@ import { metadataHandler } from './metadata.ts';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.ts';
 import { produceHandler } from './produce.ts';
 
-export function brokerHandlers(ctx: BrokerContext, logger: Logger = silentLogger): ApiHandler[] {
+export function brokerHandlers(ctx: BrokerContext): ApiHandler[] {
   return [
     metadataHandler(ctx),
     createTopicsHandler(ctx),
     deleteTopicsHandler(ctx),
-    produceHandler(ctx, { logger }),
-    initProducerIdHandler(ctx, { logger }),
+    produceHandler(ctx),
+    initProducerIdHandler(ctx),
     fetchHandler(ctx),
     listOffsetsHandler(ctx),
     offsetForLeaderEpochHandler(ctx),

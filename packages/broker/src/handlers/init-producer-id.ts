@@ -22,26 +22,16 @@ import { LogError } from '@floe/log';
 import { ApiKey, defaultInitProducerIdResponse, ErrorCode, type InitProducerIdResponse } from '@floe/protocol';
 import type { BrokerContext } from '../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../handler.ts';
-import { silentLogger, type Logger } from '../logger.ts';
 import { kafkaErrorCode } from './error-mapping.ts';
 
 export const INIT_PRODUCER_ID_MIN_VERSION = 0;
 export const INIT_PRODUCER_ID_MAX_VERSION = 5;
 
-export interface InitProducerIdHandlerOptions {
-  /** Where allocation failures are reported. Default: nowhere. */
-  logger?: Logger;
-}
-
 function failure(code: number): InitProducerIdResponse {
   return { ...defaultInitProducerIdResponse(), errorCode: code, producerId: -1n, producerEpoch: -1 };
 }
 
-export function initProducerIdHandler(
-  ctx: BrokerContext,
-  options: InitProducerIdHandlerOptions = {},
-): ApiHandler<typeof ApiKey.InitProducerId> {
-  const logger = options.logger ?? silentLogger;
+export function initProducerIdHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.InitProducerId> {
   return defineHandler({
     apiKey: ApiKey.InitProducerId,
     minVersion: INIT_PRODUCER_ID_MIN_VERSION,
@@ -56,7 +46,7 @@ export function initProducerIdHandler(
       try {
         id = await ctx.producerIds.allocate();
       } catch (err) {
-        logger.warn({ connectionId: requestCtx.connectionId, error: err }, 'producer id allocation failed');
+        requestCtx.logger.warn({ error: err }, 'producer id allocation failed');
         // The allocator only talks to the coordination table: whatever else fails is that table
         // being unreachable, which producers should retry.
         return failure(err instanceof LogError ? kafkaErrorCode(err) : ErrorCode.KAFKA_STORAGE_ERROR);

@@ -81,8 +81,8 @@ import {
 } from '@floe/protocol';
 import { checkTopicName, LogError, type BatchOutcome, type PartitionRef, type PendingBatch, type TopicInfo } from '@floe/log';
 import type { BrokerContext } from '../broker-context.ts';
-import { CLOSE_CONNECTION, NO_RESPONSE, defineHandler, type ApiHandler, type HandlerResult } from '../handler.ts';
-import { silentLogger, type Logger } from '../logger.ts';
+import { CLOSE_CONNECTION, NO_RESPONSE, defineHandler, type ApiHandler, type HandlerResult, type RequestContext } from '../handler.ts';
+import type { Logger } from '../logger.ts';
 import { kafkaErrorCode, kafkaErrorCodeOfKind } from './error-mapping.ts';
 
 export const PRODUCE_MIN_VERSION = 3;
@@ -91,8 +91,6 @@ export const PRODUCE_MAX_VERSION = 11;
 export const DEFAULT_PRODUCE_MIN_TIMEOUT_MS = 1000;
 
 export interface ProduceHandlerOptions {
-  /** Where acks=0 failures and internal errors are reported. Default: nowhere. */
-  logger?: Logger;
   /** Cap on the decompressed records of one compressed batch (MESSAGE_TOO_LARGE beyond). Default 64 MiB. */
   maxDecompressedBytes?: number;
   /** Shortest commit wait, whatever the request's timeoutMs. Default 1000 ms. */
@@ -158,7 +156,6 @@ class TurnQueue {
 
 class ProduceService {
   private readonly ctx: BrokerContext;
-  private readonly logger: Logger;
   private readonly maxDecompressedBytes: number;
   private readonly minTimeoutMs: number;
   private readonly now: () => number;
@@ -168,13 +165,12 @@ class ProduceService {
 
   constructor(ctx: BrokerContext, options: ProduceHandlerOptions) {
     this.ctx = ctx;
-    this.logger = options.logger ?? silentLogger;
     this.maxDecompressedBytes = options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
     this.minTimeoutMs = options.minTimeoutMs ?? DEFAULT_PRODUCE_MIN_TIMEOUT_MS;
     this.now = options.now ?? Date.now;
   }
 
-  handle(connectionId: number, signal: AbortSignal, request: ProduceRequest, apiVersion: number): Promise<HandlerResult<ProduceResponse>> {
+  handle(rc: RequestContext, request: ProduceRequest, apiVersion: number): Promise<HandlerResult<ProduceResponse>> {
     const acks = request.acks;
     if (acks !== 0 && acks !== 1 && acks !== -1) {
       const message = `acks must be -1, 0 or 1, not ${acks}`;
@@ -182,49 +178,50 @@ class ProduceService {
     }
     const waitMs = Math.max(request.timeoutMs, this.minTimeoutMs);
     // Take this request's turn now, synchronously: its appends follow every earlier request's.
-    const appended = this.turns.run(connectionId, () => this.appendAll(request, apiVersion));
-    if (acks === 0) return appended.then((work) => this.withoutAnswer(request, work));
-    return this.answer(request, appended, waitMs, signal);
+    const appended = this.turns.run(rc.connectionId, () => this.appendAll(rc.logger, request, apiVersion));
+    if (acks === 0) return appended.then((work) => this.withoutAnswer(rc.logger, request, work));
+    return this.answer(request, appended, waitMs, rc.signal);
   }
 
   /** Resolves the request's topics, then hands every valid batch to the log, in request order. */
-  private async appendAll(request: ProduceRequest, apiVersion: number): Promise<PartitionWork[][]> {
+  private async appendAll(log: Logger, request: ProduceRequest, apiVersion: number): Promise<PartitionWork[][]> {
     const names = [...new Set(request.topicData.map((t) => t.name))];
     const lookups = new Map<string, TopicLookup>();
-    await Promise.all(names.map(async (name) => lookups.set(name, await this.lookup(name))));
+    await Promise.all(names.map(async (name) => lookups.set(name, await this.lookup(log, name))));
     // From here to the return nothing awaits: the appends of this turn are issued together.
     return request.topicData.map((t) => {
       const lookup = lookups.get(t.name)!;
       return t.partitionData.map((p): PartitionWork => {
         if (lookup.kind === 'error') return { refused: true, answer: errorAnswer(p.index, lookup.code, lookup.message) };
-        return this.appendPartition(lookup.topic, p, apiVersion);
+        return this.appendPartition(log, lookup.topic, p, apiVersion);
       });
     });
   }
 
-  private async lookup(name: string): Promise<TopicLookup> {
+  private async lookup(log: Logger, name: string): Promise<TopicLookup> {
     try {
       const topic = await this.ctx.topics.byNameOrLoad(name);
       if (topic) return { kind: 'found', topic };
       if (!this.ctx.settings.autoCreateTopics) {
         return { kind: 'error', code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `unknown topic "${name}"` };
       }
-      return await this.autoCreate(name);
+      return await this.autoCreate(log, name);
     } catch (err) {
-      return { kind: 'error', code: this.lookupFailureCode(err, name), message: errorMessage(err) };
+      return { kind: 'error', code: this.lookupFailureCode(log, err, name), message: errorMessage(err) };
     }
   }
 
-  private autoCreate(name: string): Promise<TopicLookup> {
+  /** Concurrent requests for one new topic share one creation, logged with the first one's id. */
+  private autoCreate(log: Logger, name: string): Promise<TopicLookup> {
     let pending = this.creating.get(name);
     if (!pending) {
-      pending = this.create(name).finally(() => this.creating.delete(name));
+      pending = this.create(log, name).finally(() => this.creating.delete(name));
       this.creating.set(name, pending);
     }
     return pending;
   }
 
-  private async create(name: string): Promise<TopicLookup> {
+  private async create(log: Logger, name: string): Promise<TopicLookup> {
     try {
       checkTopicName(name);
     } catch (err) {
@@ -233,7 +230,7 @@ class ProduceService {
     let topic: TopicInfo | undefined;
     try {
       topic = await this.ctx.log.topics.create(name, this.ctx.settings.defaultPartitions, {});
-      this.logger.info({ topic: name, partitions: topic.partitions }, 'topic auto-created by Produce');
+      log.info({ topic: name, partitions: topic.partitions }, 'topic auto-created by Produce');
     } catch (err) {
       // Created meanwhile by another node or request: use that one.
       if (!(err instanceof LogError && err.kind === 'topic-already-exists')) throw err;
@@ -246,14 +243,14 @@ class ProduceService {
   }
 
   /** Failures to read or create a topic: storage and coordination errors are retriable. */
-  private lookupFailureCode(err: unknown, name: string): number {
+  private lookupFailureCode(log: Logger, err: unknown, name: string): number {
     if (err instanceof LogError || err instanceof ProtocolError) return kafkaErrorCode(err);
-    this.logger.warn({ topic: name, error: err }, 'topic lookup failed');
+    log.warn({ topic: name, error: err }, 'topic lookup failed');
     return ErrorCode.KAFKA_STORAGE_ERROR;
   }
 
   /** Validates one partition's batch and, when it is acceptable, hands it to the log. */
-  private appendPartition(topic: TopicInfo, p: ProduceRequestPartitionProduceData, apiVersion: number): PartitionWork {
+  private appendPartition(log: Logger, topic: TopicInfo, p: ProduceRequestPartitionProduceData, apiVersion: number): PartitionWork {
     if (!Number.isInteger(p.index) || p.index < 0 || p.index >= topic.partitions) {
       const message = `topic "${topic.name}" has no partition ${p.index}`;
       return { refused: true, answer: errorAnswer(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message) };
@@ -265,7 +262,7 @@ class ProduceService {
       ({ batch, info, logAppendTime } = this.prepare(topic, p.records, apiVersion));
     } catch (err) {
       if (!(err instanceof ProtocolError)) {
-        this.logger.error({ topic: topic.name, partition: p.index, error: err }, 'produce validation failed unexpectedly');
+        log.error({ topic: topic.name, partition: p.index, error: err }, 'produce validation failed unexpectedly');
       }
       return { refused: true, answer: errorAnswer(p.index, kafkaErrorCode(err), errorMessage(err)) };
     }
@@ -280,7 +277,7 @@ class ProduceService {
       (o) => this.outcomeAnswer(ref, p.index, o, logAppendTime),
       (err: unknown) => {
         if (!(err instanceof LogError)) {
-          this.logger.error({ topic: topic.name, partition: p.index, error: err }, 'append failed unexpectedly');
+          log.error({ topic: topic.name, partition: p.index, error: err }, 'append failed unexpectedly');
         }
         return errorAnswer(p.index, kafkaErrorCode(err), errorMessage(err));
       },
@@ -392,7 +389,7 @@ class ProduceService {
   }
 
   /** acks=0: nothing is answered; failures before the append close the connection, as in Kafka. */
-  private withoutAnswer(request: ProduceRequest, work: PartitionWork[][]): HandlerResult<ProduceResponse> {
+  private withoutAnswer(log: Logger, request: ProduceRequest, work: PartitionWork[][]): HandlerResult<ProduceResponse> {
     const failures: { topic: string; partition: number; errorCode: number; message: string | null }[] = [];
     work.forEach((partitions, i) => {
       const topic = request.topicData[i]!.name;
@@ -403,14 +400,14 @@ class ProduceService {
         } else {
           void Promise.resolve(w.answer).then((a) => {
             if (a.errorCode !== ErrorCode.NONE) {
-              this.logger.warn({ topic, partition: a.index, errorCode: a.errorCode, message: a.errorMessage }, 'acks=0 produce failed after the append');
+              log.warn({ topic, partition: a.index, errorCode: a.errorCode, message: a.errorMessage }, 'acks=0 produce failed after the append');
             }
           });
         }
       }
     });
     if (failures.length === 0) return NO_RESPONSE;
-    this.logger.info({ failures }, 'acks=0 produce refused; closing the connection so the client notices');
+    log.info({ failures }, 'acks=0 produce refused; closing the connection so the client notices');
     return CLOSE_CONNECTION;
   }
 
@@ -460,7 +457,7 @@ export function produceHandler(ctx: BrokerContext, options: ProduceHandlerOption
     minVersion: PRODUCE_MIN_VERSION,
     maxVersion: PRODUCE_MAX_VERSION,
     handle(requestCtx, request, header) {
-      return service.handle(requestCtx.connectionId, requestCtx.signal, request, header.apiVersion);
+      return service.handle(requestCtx, request, header.apiVersion);
     },
   });
 }

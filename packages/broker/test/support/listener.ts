@@ -18,6 +18,7 @@ import {
   type Logger,
   type RequestContext,
   type RequestEvent,
+  silentLogger,
 } from '../../src/index.ts';
 import { RawClient } from './raw-client.ts';
 
@@ -27,12 +28,32 @@ export interface LogEntry {
   fields: LogFields;
 }
 
-export function captureLogger(): Logger & { entries: LogEntry[] } {
-  const entries: LogEntry[] = [];
+/** A logger keeping every entry, its child loggers' bindings merged into the fields (as pino writes them). */
+export function captureLogger(entries: LogEntry[] = [], bindings: LogFields = {}): Logger & { entries: LogEntry[] } {
   const at = (level: LogEntry['level']) => (fields: LogFields, message: string) => {
-    entries.push({ level, message, fields });
+    entries.push({ level, message, fields: { ...bindings, ...fields } });
   };
-  return { entries, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+  return {
+    entries,
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: (more) => captureLogger(entries, { ...bindings, ...more }),
+  };
+}
+
+/** A RequestContext for calling a handler directly (no listener). */
+export function testRequestContext(fields: Partial<RequestContext> = {}): RequestContext {
+  return {
+    connectionId: 1,
+    clientId: 'test',
+    clientAddress: '127.0.0.1:40000',
+    signal: new AbortController().signal,
+    requestId: '1-0',
+    logger: silentLogger,
+    ...fields,
+  };
 }
 
 export interface TestListener {

@@ -28,6 +28,7 @@ import { describeConfigsHandler } from '../../src/handlers/describe-configs.ts';
 import { incrementalAlterConfigsHandler } from '../../src/handlers/incremental-alter-configs.ts';
 import { TOPIC_CONFIGS } from '../../src/topic-configs.ts';
 import { makeBrokerContext, type TestBroker } from '../support/broker-context.ts';
+import { testRequestContext } from '../support/listener.ts';
 
 const brokers: TestBroker[] = [];
 afterEach(async () => {
@@ -41,7 +42,7 @@ async function broker(): Promise<BrokerContext> {
   return b.ctx;
 }
 
-const rc: RequestContext = { connectionId: 1, clientId: 't', clientAddress: 'x', signal: new AbortController().signal };
+const rc: RequestContext = testRequestContext();
 const header = (apiKey: number, apiVersion: number): RequestHeader => ({ apiKey, apiVersion, correlationId: 1, clientId: 't', taggedFields: [] });
 
 const TOPIC = 2;

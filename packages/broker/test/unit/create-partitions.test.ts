@@ -16,6 +16,7 @@ import type { BrokerContext } from '../../src/broker-context.ts';
 import type { RequestContext } from '../../src/handler.ts';
 import { createPartitionsHandler } from '../../src/handlers/create-partitions.ts';
 import { makeBrokerContext, type TestBroker } from '../support/broker-context.ts';
+import { testRequestContext } from '../support/listener.ts';
 
 const brokers: TestBroker[] = [];
 afterEach(async () => {
@@ -29,7 +30,7 @@ async function broker(): Promise<BrokerContext> {
   return b.ctx;
 }
 
-const rc: RequestContext = { connectionId: 1, clientId: 't', clientAddress: 'x', signal: new AbortController().signal };
+const rc: RequestContext = testRequestContext();
 const header = (apiVersion: number): RequestHeader => ({ apiKey: ApiKey.CreatePartitions, apiVersion, correlationId: 1, clientId: 't', taggedFields: [] });
 
 function request(topics: { name: string; count: number; assignments?: number[][] | null }[], validateOnly = false): CreatePartitionsRequest {

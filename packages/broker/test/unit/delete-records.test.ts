@@ -14,13 +14,14 @@ import type { TopicInfo } from '@floe/log';
 import type { BrokerContext } from '../../src/broker-context.ts';
 import { deleteRecordsHandler } from '../../src/handlers/delete-records.ts';
 import { makeBrokerContext, type TestBroker } from '../support/broker-context.ts';
+import { testRequestContext } from '../support/listener.ts';
 
 async function deleteAt(ctx: BrokerContext, version: number, request: DeleteRecordsRequest): Promise<DeleteRecordsResponse> {
   const decoded = decodeRequest(
     encodeRequest({ apiKey: ApiKey.DeleteRecords, apiVersion: version, correlationId: 5 }, request).subarray(4),
   );
   if (decoded.apiKey !== ApiKey.DeleteRecords) throw new Error('not DeleteRecords');
-  const rc = { connectionId: 1, clientId: 't', clientAddress: 'x', signal: new AbortController().signal };
+  const rc = testRequestContext();
   const answer = await deleteRecordsHandler(ctx).handle(rc, decoded.body, decoded.header);
   if (typeof answer === 'symbol') throw new Error('no answer');
   return decodeResponse(ApiKey.DeleteRecords, version, encodeResponse(ApiKey.DeleteRecords, version, 5, answer).subarray(4)).body;

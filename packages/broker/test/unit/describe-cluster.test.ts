@@ -13,13 +13,14 @@ import {
 import type { BrokerContext } from '../../src/broker-context.ts';
 import { CLUSTER_AUTHORIZED_OPERATIONS, describeClusterHandler } from '../../src/handlers/describe-cluster.ts';
 import { makeBrokerContext, type TestBroker } from '../support/broker-context.ts';
+import { testRequestContext } from '../support/listener.ts';
 
 async function describeAt(ctx: BrokerContext, version: number, request: DescribeClusterRequest): Promise<DescribeClusterResponse> {
   const decoded = decodeRequest(
     encodeRequest({ apiKey: ApiKey.DescribeCluster, apiVersion: version, correlationId: 9 }, request).subarray(4),
   );
   if (decoded.apiKey !== ApiKey.DescribeCluster) throw new Error('not DescribeCluster');
-  const rc = { connectionId: 1, clientId: 't', clientAddress: 'x', signal: new AbortController().signal };
+  const rc = testRequestContext();
   const answer = await describeClusterHandler(ctx).handle(rc, decoded.body, decoded.header);
   if (typeof answer === 'symbol') throw new Error('no answer');
   return decodeResponse(ApiKey.DescribeCluster, version, encodeResponse(ApiKey.DescribeCluster, version, 9, answer).subarray(4)).body;

@@ -13,13 +13,14 @@ import type { TopicInfo } from '@floe/log';
 import type { BrokerContext } from '../../src/broker-context.ts';
 import { describeLogDirsHandler } from '../../src/handlers/describe-log-dirs.ts';
 import { makeBrokerContext, type TestBroker } from '../support/broker-context.ts';
+import { testRequestContext } from '../support/listener.ts';
 
 async function describeAt(ctx: BrokerContext, version: number, request: DescribeLogDirsRequest): Promise<DescribeLogDirsResponse> {
   const decoded = decodeRequest(
     encodeRequest({ apiKey: ApiKey.DescribeLogDirs, apiVersion: version, correlationId: 2 }, request).subarray(4),
   );
   if (decoded.apiKey !== ApiKey.DescribeLogDirs) throw new Error('not DescribeLogDirs');
-  const rc = { connectionId: 1, clientId: 't', clientAddress: 'x', signal: new AbortController().signal };
+  const rc = testRequestContext();
   const answer = await describeLogDirsHandler(ctx).handle(rc, decoded.body, decoded.header);
   if (typeof answer === 'symbol') throw new Error('no answer');
   return decodeResponse(ApiKey.DescribeLogDirs, version, encodeResponse(ApiKey.DescribeLogDirs, version, 2, answer).subarray(4)).body;

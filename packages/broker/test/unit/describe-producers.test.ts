@@ -13,13 +13,14 @@ import type { TopicInfo } from '@floe/log';
 import type { BrokerContext } from '../../src/broker-context.ts';
 import { describeProducersHandler } from '../../src/handlers/describe-producers.ts';
 import { makeBrokerContext, type TestBroker } from '../support/broker-context.ts';
+import { testRequestContext } from '../support/listener.ts';
 
 async function describeAt(ctx: BrokerContext, request: DescribeProducersRequest): Promise<DescribeProducersResponse> {
   const decoded = decodeRequest(
     encodeRequest({ apiKey: ApiKey.DescribeProducers, apiVersion: 0, correlationId: 6 }, request).subarray(4),
   );
   if (decoded.apiKey !== ApiKey.DescribeProducers) throw new Error('not DescribeProducers');
-  const rc = { connectionId: 1, clientId: 't', clientAddress: 'x', signal: new AbortController().signal };
+  const rc = testRequestContext();
   const answer = await describeProducersHandler(ctx).handle(rc, decoded.body, decoded.header);
   if (typeof answer === 'symbol') throw new Error('no answer');
   return decodeResponse(ApiKey.DescribeProducers, 0, encodeResponse(ApiKey.DescribeProducers, 0, 6, answer).subarray(4)).body;

@@ -13,13 +13,14 @@ import {
 import type { BrokerContext } from '../../src/broker-context.ts';
 import { describeTopicPartitionsHandler } from '../../src/handlers/describe-topic-partitions.ts';
 import { makeBrokerContext, type TestBroker } from '../support/broker-context.ts';
+import { testRequestContext } from '../support/listener.ts';
 
 async function describeAt(ctx: BrokerContext, request: DescribeTopicPartitionsRequest): Promise<DescribeTopicPartitionsResponse> {
   const decoded = decodeRequest(
     encodeRequest({ apiKey: ApiKey.DescribeTopicPartitions, apiVersion: 0, correlationId: 4 }, request).subarray(4),
   );
   if (decoded.apiKey !== ApiKey.DescribeTopicPartitions) throw new Error('not DescribeTopicPartitions');
-  const rc = { connectionId: 1, clientId: 't', clientAddress: 'x', signal: new AbortController().signal };
+  const rc = testRequestContext();
   const answer = await describeTopicPartitionsHandler(ctx).handle(rc, decoded.body, decoded.header);
   if (typeof answer === 'symbol') throw new Error('no answer');
   return decodeResponse(ApiKey.DescribeTopicPartitions, 0, encodeResponse(ApiKey.DescribeTopicPartitions, 0, 4, answer).subarray(4)).body;

@@ -24,6 +24,7 @@ import type { BrokerContext } from '../../src/broker-context.ts';
 import type { RequestContext } from '../../src/handler.ts';
 import { fetchHandler } from '../../src/handlers/fetch.ts';
 import { makeBrokerContext, type TestBroker } from '../support/broker-context.ts';
+import { testRequestContext } from '../support/listener.ts';
 
 /** What a producer would send: its batches carry base offset 0 (and here a junk epoch). */
 function batchOf(values: string[], size = 0, timestamp = 1_700_000_000_000): Buffer {
@@ -46,7 +47,7 @@ async function append(ctx: BrokerContext, ref: PartitionRef, batch: Buffer): Pro
 }
 
 function requestContext(signal = new AbortController().signal): RequestContext {
-  return { connectionId: 1, clientId: 'test', clientAddress: '127.0.0.1:1', signal };
+  return testRequestContext({ signal });
 }
 
 /**

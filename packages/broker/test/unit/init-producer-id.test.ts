@@ -5,6 +5,7 @@ import type { BrokerContext } from '../../src/broker-context.ts';
 import type { RequestContext } from '../../src/handler.ts';
 import { initProducerIdHandler } from '../../src/handlers/init-producer-id.ts';
 import { makeBrokerContext, type TestBroker } from '../support/broker-context.ts';
+import { testRequestContext } from '../support/listener.ts';
 
 const brokers: TestBroker[] = [];
 afterEach(async () => {
@@ -17,7 +18,7 @@ async function broker(): Promise<BrokerContext> {
   return b.ctx;
 }
 
-const requestCtx: RequestContext = { connectionId: 1, clientId: 'test', clientAddress: '127.0.0.1:40000', signal: new AbortController().signal };
+const requestCtx: RequestContext = testRequestContext();
 
 function header(apiVersion: number): RequestHeader {
   return { apiKey: ApiKey.InitProducerId, apiVersion, correlationId: 1, clientId: 'test', taggedFields: [] };

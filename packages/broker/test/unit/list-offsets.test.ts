@@ -19,6 +19,7 @@ import type { PartitionRef, TopicInfo } from '@floe/log';
 import type { BrokerContext } from '../../src/broker-context.ts';
 import { listOffsetsHandler } from '../../src/handlers/list-offsets.ts';
 import { makeBrokerContext, type TestBroker } from '../support/broker-context.ts';
+import { testRequestContext } from '../support/listener.ts';
 
 const T0 = 1_700_000_000_000;
 
@@ -43,7 +44,7 @@ async function listAt(ctx: BrokerContext, version: number, request: ListOffsetsR
     encodeRequest({ apiKey: ApiKey.ListOffsets, apiVersion: version, correlationId: 3 }, request).subarray(4),
   );
   if (decoded.apiKey !== ApiKey.ListOffsets) throw new Error('not ListOffsets');
-  const rc = { connectionId: 1, clientId: 'test', clientAddress: '127.0.0.1:1', signal: new AbortController().signal };
+  const rc = testRequestContext();
   const answer = await listOffsetsHandler(ctx).handle(rc, decoded.body, decoded.header);
   if (typeof answer === 'symbol') throw new Error('no answer');
   return decodeResponse(ApiKey.ListOffsets, version, encodeResponse(ApiKey.ListOffsets, version, 3, answer).subarray(4)).body;

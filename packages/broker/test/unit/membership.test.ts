@@ -34,7 +34,8 @@ async function eventually(check: () => boolean | Promise<boolean>, timeoutMs: nu
 function recordingLogger(): Logger & { lines: { level: string; message: string }[] } {
   const lines: { level: string; message: string }[] = [];
   const at = (level: string) => (_fields: unknown, message: string) => void lines.push({ level, message });
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+  const log: Logger & { lines: typeof lines } = { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => log };
+  return log;
 }
 
 describe('Membership', () => {

@@ -16,6 +16,7 @@ import type { PartitionRef } from '@floe/log';
 import type { BrokerContext } from '../../src/broker-context.ts';
 import { offsetForLeaderEpochHandler } from '../../src/handlers/offset-for-leader-epoch.ts';
 import { makeBrokerContext, type TestBroker } from '../support/broker-context.ts';
+import { testRequestContext } from '../support/listener.ts';
 
 async function callAt(
   ctx: BrokerContext,
@@ -26,7 +27,7 @@ async function callAt(
     encodeRequest({ apiKey: ApiKey.OffsetForLeaderEpoch, apiVersion: version, correlationId: 5 }, request).subarray(4),
   );
   if (decoded.apiKey !== ApiKey.OffsetForLeaderEpoch) throw new Error('not OffsetForLeaderEpoch');
-  const rc = { connectionId: 1, clientId: 'test', clientAddress: '127.0.0.1:1', signal: new AbortController().signal };
+  const rc = testRequestContext();
   const answer = await offsetForLeaderEpochHandler(ctx).handle(rc, decoded.body, decoded.header);
   if (typeof answer === 'symbol') throw new Error('no answer');
   return decodeResponse(ApiKey.OffsetForLeaderEpoch, version, encodeResponse(ApiKey.OffsetForLeaderEpoch, version, 5, answer).subarray(4))

@@ -6,6 +6,7 @@ import type { BrokerContext } from '../../src/broker-context.ts';
 import type { HandlerResult, RequestContext } from '../../src/handler.ts';
 import { produceHandler } from '../../src/handlers/produce.ts';
 import { makeBrokerContext, type TestBroker } from '../support/broker-context.ts';
+import { testRequestContext } from '../support/listener.ts';
 
 const brokers: TestBroker[] = [];
 afterEach(async () => {
@@ -21,7 +22,7 @@ async function broker(settings: Parameters<typeof makeBrokerContext>[0] = {}): P
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 function requestCtx(connectionId: number): RequestContext {
-  return { connectionId, clientId: 'test', clientAddress: '127.0.0.1:40000', signal: new AbortController().signal };
+  return testRequestContext({ connectionId });
 }
 
 const header: RequestHeader = { apiKey: ApiKey.Produce, apiVersion: 11, correlationId: 1, clientId: 'test', taggedFields: [] };

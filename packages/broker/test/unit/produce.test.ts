@@ -23,7 +23,7 @@ import type { BrokerContext } from '../../src/broker-context.ts';
 import { CLOSE_CONNECTION, NO_RESPONSE, type HandlerResult, type RequestContext } from '../../src/handler.ts';
 import { produceHandler, type ProduceHandlerOptions } from '../../src/handlers/produce.ts';
 import { makeBrokerContext, type TestBroker } from '../support/broker-context.ts';
-import { captureLogger } from '../support/listener.ts';
+import { captureLogger, testRequestContext } from '../support/listener.ts';
 
 const brokers: TestBroker[] = [];
 afterEach(async () => {
@@ -43,7 +43,7 @@ async function createTopic(ctx: BrokerContext, name: string, partitions = 1, con
 }
 
 function requestCtx(connectionId = 1, signal = new AbortController().signal): RequestContext {
-  return { connectionId, clientId: 'test', clientAddress: '127.0.0.1:40000', signal };
+  return testRequestContext({ connectionId, signal });
 }
 
 function header(apiVersion = 11): RequestHeader {
@@ -76,8 +76,9 @@ async function produce(
   req: ProduceRequest,
   apiVersion = 11,
   options: ProduceHandlerOptions = {},
+  rc: RequestContext = requestCtx(),
 ): Promise<HandlerResult<ProduceResponse>> {
-  return produceHandler(ctx, options).handle(requestCtx(), req, header(apiVersion));
+  return produceHandler(ctx, options).handle(rc, req, header(apiVersion));
 }
 
 /** The response of an acks≠0 request. */
@@ -384,9 +385,9 @@ describe('Produce', () => {
     const ctx = await broker();
     await createTopic(ctx, 't');
     const logger = captureLogger();
-    const result = await produce(ctx, request({ missing: [{ index: 0, records: batch(1) }] }, 0), 11, { logger });
+    const result = await produce(ctx, request({ missing: [{ index: 0, records: batch(1) }] }, 0), 11, {}, testRequestContext({ requestId: '1-7', logger }));
     expect(result).toBe(CLOSE_CONNECTION);
-    expect(logger.entries.map((e) => e.message)).toEqual([expect.stringMatching(/acks=0/)]);
+    expect(logger.entries).toEqual([{ level: 'info', message: expect.stringMatching(/acks=0/), fields: expect.anything() }]);
   });
 
   it('answers INVALID_REQUIRED_ACKS for every partition when acks is not -1, 0 or 1, and appends nothing', async () => {

@@ -76,7 +76,8 @@ function membershipLog(): Logger & { problems: string[] } {
     if (message.startsWith('cluster membership')) problems.push(`${message} ${JSON.stringify(fields)}`);
   };
   const nothing = () => {};
-  return { problems, debug: nothing, info: nothing, warn: keep, error: keep };
+  const log: Logger & { problems: string[] } = { problems, debug: nothing, info: nothing, warn: keep, error: keep, child: () => log };
+  return log;
 }
 
 const figures: string[] = [];

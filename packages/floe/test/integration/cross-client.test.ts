@@ -642,7 +642,8 @@ function problemLog(): Logger & { problems: string[] } {
   const problems: string[] = [];
   const keep = (fields: unknown, message: string) => problems.push(`${message} ${JSON.stringify(fields)}`);
   const nothing = () => {};
-  return { problems, debug: nothing, info: nothing, warn: keep, error: keep };
+  const log: Logger & { problems: string[] } = { problems, debug: nothing, info: nothing, warn: keep, error: keep, child: () => log };
+  return log;
 }
 
 const figures: string[] = [];

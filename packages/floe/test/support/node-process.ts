@@ -12,6 +12,23 @@ export interface NodeProcess {
   ready: Promise<void>;
   /** Everything the node wrote to stdout and stderr so far. */
   output(): string;
+  /** What it wrote to stdout alone (its log: JSON lines). */
+  stdout(): string;
+}
+
+/** The node's start-up line that says its Kafka listener is up (a JSON log line's msg). */
+const READY = /^floe: Kafka listener on /;
+
+/** True when one of the complete JSON lines of `text` is the readiness line. */
+function readyIn(text: string): boolean {
+  return text.split('\n').slice(0, -1).some((line) => {
+    try {
+      const msg = (JSON.parse(line) as { msg?: unknown }).msg;
+      return typeof msg === 'string' && READY.test(msg);
+    } catch {
+      return false; // not a log line
+    }
+  });
 }
 
 /**
@@ -39,15 +56,20 @@ export function startNodeProcess(port: number, cluster: string, extra: Record<st
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  let stdout = '';
+  let started = false;
   const ready = new Promise<void>((resolve, reject) => {
-    const seen = (d: Buffer) => {
+    child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      if (out.includes('Kafka listener on')) resolve();
-    };
-    child.stdout!.on('data', seen);
-    child.stderr!.on('data', seen);
+      stdout += d.toString();
+      if (!started && readyIn(stdout)) {
+        started = true;
+        resolve();
+      }
+    });
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
     child.on('exit', (code) => reject(new Error(`node on ${port} exited (${code}) before it was ready: ${out}`)));
   });
   ready.catch(() => undefined); // a kill after start-up is expected; awaiting callers still see failures
-  return { child, ready, output: () => out };
+  return { child, ready, output: () => out, stdout: () => stdout };
 }

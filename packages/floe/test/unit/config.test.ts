@@ -26,6 +26,15 @@ describe('loadConfig', () => {
     expect(loadConfig(['--advertised-listener', 'pod-1.floe:9092'], {}, '/w').advertisedListener).toEqual({ host: 'pod-1.floe', port: 9092 });
   });
 
+  it('reads the log settings: level, format, slow-request threshold; refuses unknown values', () => {
+    const d = loadConfig([], {}, '/w');
+    expect([d.logLevel, d.logFormat, d.slowRequestMs]).toEqual(['info', 'json', 2000]);
+    const c = loadConfig(['--log-format', 'pretty'], { FLOE_LOG_LEVEL: 'debug', FLOE_SLOW_REQUEST_MS: '500' }, '/w');
+    expect([c.logLevel, c.logFormat, c.slowRequestMs]).toEqual(['debug', 'pretty', 500]);
+    expect(() => loadConfig([], { FLOE_LOG_LEVEL: 'verbose' }, '/w')).toThrow(/FLOE_LOG_LEVEL: expected one of trace, debug, info, warn, error, fatal, silent/);
+    expect(() => loadConfig(['--log-format', 'xml'], {}, '/w')).toThrow(ConfigError);
+  });
+
   it('takes flags over environment variables', () => {
     const env = { FLOE_OBJECT_STORE: 's3://env-bucket', FLOE_KAFKA_LISTEN: '127.0.0.1:1000' };
     const c = loadConfig(['--object-store', 's3://flag-bucket/p', '--metadata=dynamodb://floe'], env, '/w');
