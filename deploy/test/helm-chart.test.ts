@@ -1,8 +1,8 @@
 // The Helm chart: helm lint --strict and helm template for every example values file, each
 // rendered manifest validated offline against the Kubernetes schemas (kubernetes-validate), and
 // the properties a deployment rests on checked in the rendered YAML.
-import { describe, expect, test } from '@jest/globals';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { afterAll, describe, expect, test } from '@jest/globals';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +48,7 @@ async function validate(file: string) {
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'floe-helm-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const of = (ms: Manifest[], kind: string) => ms.filter((m) => m.kind === kind);
 const one = (ms: Manifest[], kind: string, name?: string) => {
   const found = of(ms, kind).filter((m) => name === undefined || m.metadata.name === name);

@@ -2,7 +2,7 @@
 // specifications, and the template is held to what Floe's code really does: the table's key
 // schema and TTL attribute, and an IAM policy granting exactly the calls the stores send.
 import { describe, expect, test } from '@jest/globals';
-import { readFileSync, readdirSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,9 +70,11 @@ describe('infra/aws CloudFormation template', () => {
   });
 
   test('cfn-lint fails a template with a misspelt property (the check can fail)', async () => {
-    const broken = join(mkdtempSync(join(tmpdir(), 'floe-cfn-')), 'broken.yaml');
+    const dir = mkdtempSync(join(tmpdir(), 'floe-cfn-'));
+    const broken = join(dir, 'broken.yaml');
     writeFileSync(broken, readFileSync(TEMPLATE, 'utf8').replace('PointInTimeRecoveryEnabled: true', 'PointInTimeRecoveryEnable: true'));
     const r = await runTool(deployTool('cfnLint'), [broken], { timeoutMs: 120_000 });
+    rmSync(dir, { recursive: true, force: true });
     expect(r.code).not.toBe(0);
     expect(r.stdout).toContain('PointInTimeRecoveryEnable');
   });
