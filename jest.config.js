@@ -1,4 +1,4 @@
-// Two projects so the fast tests can run alone: `npm run test:unit`.
+// Projects so the fast tests can run alone: `npm run test:unit`.
 // Tests run as native ES modules (node --experimental-vm-modules), transformed by swc.
 const swc = [
   '@swc/jest',
@@ -26,6 +26,14 @@ export default {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/packages/*/test/integration/**/*.test.ts'],
+      slowTestThreshold: 30,
+    },
+    {
+      // The container image, the Helm chart and infrastructure code, checked with their own tools
+      // (helm, kubernetes-validate, cfn-lint) and, for the image's command, MinIO + DynamoDB Local.
+      ...common,
+      displayName: 'deploy',
+      testMatch: ['<rootDir>/deploy/test/**/*.test.ts', '<rootDir>/infra/test/**/*.test.ts'],
       slowTestThreshold: 30,
     },
   ],

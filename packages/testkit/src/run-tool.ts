@@ -20,6 +20,8 @@ export function runTool(
   opts: {
     timeoutMs: number;
     env?: NodeJS.ProcessEnv;
+    /** Working directory (default: this process's). */
+    cwd?: string;
     input?: string | Buffer;
     /** Stop the tool early (SIGTERM to its group) once this settles. */
     stopWhen?: Promise<unknown>;
@@ -28,6 +30,7 @@ export function runTool(
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       env: { ...process.env, ...opts.env },
+      ...(opts.cwd !== undefined ? { cwd: opts.cwd } : {}),
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });

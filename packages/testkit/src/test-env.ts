@@ -17,6 +17,10 @@ export interface TestEnv {
   franz: string;
   /** Debian's chromium, for the web console's test; absent in an environment set up before it. */
   chromium?: string;
+  /** helm, kubernetes-validate and cfn-lint, for the checks of deploy/ and infra/. */
+  helm?: string;
+  kubernetesValidate?: string;
+  cfnLint?: string;
 }
 
 const KEYS = {
@@ -31,11 +35,14 @@ const KEYS = {
   kcat: 'FLOE_TEST_KCAT',
   python: 'FLOE_TEST_PYTHON',
   franz: 'FLOE_TEST_FRANZ',
-} as const satisfies Record<Exclude<keyof TestEnv, 'chromium'>, string>;
+} as const satisfies Record<Exclude<keyof TestEnv, keyof typeof OPTIONAL_KEYS>, string>;
 /** Variables the environment may lack without failing every test. */
 const OPTIONAL_KEYS = {
   chromium: 'FLOE_TEST_CHROMIUM',
-} as const satisfies Record<'chromium', string>;
+  helm: 'FLOE_TEST_HELM',
+  kubernetesValidate: 'FLOE_TEST_KUBERNETES_VALIDATE',
+  cfnLint: 'FLOE_TEST_CFN_LINT',
+} as const satisfies Record<'chromium' | 'helm' | 'kubernetesValidate' | 'cfnLint', string>;
 
 /** Parses the `export NAME=value` lines that `scripts/test-env` prints. */
 export function parseEnvFile(text: string): Record<string, string> {
