@@ -29,7 +29,7 @@ export interface FuzzResult {
 }
 
 /** Small, fast, seedable PRNG (mulberry32). */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -62,7 +62,7 @@ export function buildCorpus(seed: number, perVersion = 3): Buffer[] {
 const INT32_SPECIALS = [0x7fffffff, -1, -2, -0x80000000, 0x40000000, 0x10000, 1_000_000];
 const INT16_SPECIALS = [-1, -2, 0x7fff, -0x8000, 0x100];
 
-function mutate(src: Buffer, corpus: Buffer[], rnd: () => number): Buffer {
+export function mutate(src: Buffer, corpus: Buffer[], rnd: () => number): Buffer {
   const int = (n: number): number => Math.floor(rnd() * n);
   const b = Buffer.from(src);
   // Offsets within the payload (after the size prefix).

@@ -13,7 +13,7 @@ import {
 } from '@floe/protocol';
 import { checkTopicName, LogError, type TopicInfo } from '@floe/log';
 import type { BrokerContext, BrokerNode } from '../broker-context.ts';
-import { defineHandler, type ApiHandler } from '../handler.ts';
+import { CLOSE_CONNECTION, defineHandler, type ApiHandler } from '../handler.ts';
 import { preferredNode } from './partition-leader.ts';
 import { OPERATIONS_NOT_REQUESTED, ZERO_UUID } from './kafka-constants.ts';
 
@@ -71,7 +71,7 @@ export function metadataHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.Me
     apiKey: ApiKey.Metadata,
     minVersion: 0,
     maxVersion: 12,
-    async handle(_rc, request, header) {
+    async handle(rc, request, header) {
       const response = defaultMetadataResponse();
       // One view of the live nodes per request: brokers and partition leaders must agree.
       const nodes = ctx.nodes();
@@ -90,6 +90,12 @@ export function metadataHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.Me
       if (all) {
         response.topics = (await ctx.topics.all()).sort((a, b) => (a.name < b.name ? -1 : 1)).map((t) => describe(t, nodes));
         return response;
+      }
+      // Topics by id (a null name) exist from v12 on; before it the answer could not even carry
+      // such a topic (names are not nullable), so the request is malformed for its version.
+      if (header.apiVersion < 12 && request.topics!.some((t) => t.name === null)) {
+        rc.logger.warn({ apiVersion: header.apiVersion }, 'Metadata request names a topic by id before v12, closing the connection');
+        return CLOSE_CONNECTION;
       }
       // Before v4 there is no allowAutoTopicCreation field: Kafka treats it as true.
       const allowCreate = header.apiVersion < 4 || request.allowAutoTopicCreation;

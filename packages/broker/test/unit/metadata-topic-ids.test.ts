@@ -1,0 +1,41 @@
+// Metadata by topic id: answered from v12 on; before v12 a topic without a name cannot be answered
+// (names are not nullable there), so the request is refused by closing the connection, not by a
+// response that fails to encode. Found by the port fuzzer.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ApiKey, defaultMetadataRequest, defaultMetadataRequestTopic, encodeResponse, ErrorCode, type MetadataResponse, type RequestHeader } from '@floe/protocol';
+import { CLOSE_CONNECTION } from '../../src/handler.ts';
+import { metadataHandler } from '../../src/handlers/metadata.ts';
+import { makeBrokerContext, type TestBroker } from '../support/broker-context.ts';
+import { testRequestContext } from '../support/listener.ts';
+
+const header = (apiVersion: number): RequestHeader => ({ apiKey: ApiKey.Metadata, apiVersion, correlationId: 1, clientId: 't', taggedFields: [] });
+
+describe('Metadata by topic id', () => {
+  let b: TestBroker;
+  let id: string;
+  beforeAll(async () => {
+    b = await makeBrokerContext();
+    id = (await b.ctx.log.topics.create('by-id', 2, {})).id;
+  });
+  afterAll(async () => b.close());
+
+  const byId = (topicId: string) => ({ ...defaultMetadataRequest(), topics: [{ ...defaultMetadataRequestTopic(), name: null, topicId }] });
+
+  it('v12 answers a topic by id, and UNKNOWN_TOPIC_ID for an unknown one', async () => {
+    const h = metadataHandler(b.ctx);
+    const known = (await h.handle(testRequestContext(), byId(id), header(12))) as MetadataResponse;
+    expect(known.topics[0]).toMatchObject({ name: 'by-id', topicId: id, errorCode: ErrorCode.NONE });
+    expect(() => encodeResponse(ApiKey.Metadata, 12, 1, known)).not.toThrow();
+    const unknown = (await h.handle(testRequestContext(), byId('AAAAAAAAAAAAAAAAAAAAAQ'), header(12))) as MetadataResponse;
+    expect(unknown.topics[0]).toMatchObject({ name: null, errorCode: ErrorCode.UNKNOWN_TOPIC_ID });
+    expect(() => encodeResponse(ApiKey.Metadata, 12, 1, unknown)).not.toThrow();
+  });
+
+  it.each([10, 11])('v%i with a nameless topic closes the connection', async (v) => {
+    const warnings: string[] = [];
+    const rc = testRequestContext();
+    const logger = { ...rc.logger, warn: (_f: unknown, m: string) => void warnings.push(m) };
+    expect(await metadataHandler(b.ctx).handle({ ...rc, logger }, byId(id), header(v))).toBe(CLOSE_CONNECTION);
+    expect(warnings).toEqual([expect.stringContaining('by id before v12')]);
+  });
+});
