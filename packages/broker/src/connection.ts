@@ -36,6 +36,7 @@ import {
   type DecodedRequest,
   type RequestHeader,
 } from '@floe/protocol';
+import { LogLimiter } from './log-limiter.ts';
 import { CLOSE_CONNECTION, NO_RESPONSE, type RequestContext } from './handler.ts';
 import { unsupportedApiVersionsAnswer } from './handlers/api-versions.ts';
 import type { LogFields, Logger } from './logger.ts';
@@ -73,6 +74,8 @@ export interface ConnectionSettings {
   readonly onRequest: ((event: RequestEvent) => void) | undefined;
   /** A request answered later than this is logged at warn (beyond the wait Fetch asks for). */
   readonly slowRequestMs: number;
+  /** Shared by the listener's connections: bounds the warnings clients can cause. */
+  readonly clientFaultLog: LogLimiter;
 }
 
 export type ConnectionState = 'open' | 'draining' | 'failing' | 'ending' | 'closed';
@@ -432,7 +435,13 @@ export class Connection {
   /** Stops taking requests, and closes once the answers already queued before are written. */
   private fail(level: 'info' | 'warn' | 'error', message: string, fields: LogFields): void {
     if (this.state !== 'open' && this.state !== 'draining') return;
-    this.log(level, message, fields);
+    if (level === 'warn') {
+      // The client's fault: rate-limited, so that a flood of bad frames cannot flood the log.
+      const t = this.settings.clientFaultLog.take();
+      if (t.ok) this.log(level, message, t.suppressed > 0 ? { ...fields, suppressedSimilar: t.suppressed } : fields);
+    } else {
+      this.log(level, message, fields);
+    }
     this.state = 'failing';
     this.dropInput();
     this.slots.push({ apiKey: -1, apiVersion: -1, correlationId: -1, started: 0, done: true, frame: null, close: message });

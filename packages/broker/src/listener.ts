@@ -2,6 +2,7 @@
 // a registry. See docs/broker-listener.md for the rules it follows.
 
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { LogLimiter } from './log-limiter.ts';
 import { Connection, type ConnectionInfo, type ConnectionSettings, type RequestEvent } from './connection.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import type { HandlerRegistry } from './registry.ts';
@@ -82,6 +83,7 @@ export class KafkaListener {
       maxInFlight: positiveInt('maxInFlightPerConnection', options.maxInFlightPerConnection, DEFAULT_MAX_IN_FLIGHT_PER_CONNECTION),
       lingerMs: positiveInt('lingerMs', options.lingerMs, DEFAULT_LINGER_MS, 0x7fffffff),
       onRequest: options.onRequest,
+      clientFaultLog: new LogLimiter(),
       slowRequestMs: positiveInt('slowRequestMs', options.slowRequestMs, DEFAULT_SLOW_REQUEST_MS),
     };
     this.maxConnections = options.maxConnections === undefined ? Infinity : positiveInt('maxConnections', options.maxConnections, 0);
