@@ -1,3 +1,4 @@
+import type { AclTable, Authorizer } from '@floe/authz';
 import type { GroupCoordinator } from '@floe/groups';
 import type { FloeLog, ProducerIdAllocator } from '@floe/log';
 import type { TopicCache } from './topic-cache.ts';
@@ -32,4 +33,19 @@ export interface BrokerContext {
   /** The live nodes Metadata lists (this node alone until cluster membership lands). */
   nodes(): BrokerNode[];
   settings: BrokerSettings;
+  /**
+   * ACLs, when the authorizer is on (FLOE_AUTHORIZER=acl): every request is checked against them
+   * and anything not allowed is denied. Undefined: no checks at all (and the ACL APIs answer
+   * SECURITY_DISABLED, as Kafka does without an authorizer).
+   */
+  acls?: BrokerAcls;
+}
+
+export interface BrokerAcls {
+  /** Decides from this node's in-memory copy of the ACLs. */
+  authorizer: Authorizer;
+  /** The stored ACLs, for CreateAcls, DescribeAcls and DeleteAcls. */
+  table: Pick<AclTable, 'create' | 'delete' | 'read'>;
+  /** Re-reads the ACLs into `authorizer` (after a change made on this node, so it applies here at once). */
+  refresh(): Promise<void>;
 }

@@ -36,6 +36,7 @@ import {
   type DecodedRequest,
   type RequestHeader,
 } from '@floe/protocol';
+import { ANONYMOUS } from '@floe/authz';
 import { LogLimiter } from './log-limiter.ts';
 import { CLOSE_CONNECTION, NO_RESPONSE, type RequestContext } from './handler.ts';
 import { unsupportedApiVersionsAnswer } from './handlers/api-versions.ts';
@@ -138,6 +139,7 @@ class RequestScope implements RequestContext {
   readonly connectionId: number;
   readonly clientId: string | null;
   readonly clientAddress: string;
+  readonly principal: string;
   readonly signal: AbortSignal;
   readonly requestId: string;
   readonly header: RequestHeader;
@@ -148,6 +150,7 @@ class RequestScope implements RequestContext {
     this.connectionId = connection.id;
     this.clientId = header.clientId;
     this.clientAddress = connection.clientAddress;
+    this.principal = connection.principal;
     this.signal = signal;
     this.requestId = requestIdOf(connection.id, header.correlationId);
     this.parent = parent;
@@ -177,6 +180,8 @@ export function requestIdOf(connectionId: number, correlationId: number): string
 export class Connection {
   readonly id: number;
   readonly clientAddress: string;
+  /** The authenticated principal; `User:ANONYMOUS` while the connection has not authenticated. */
+  principal: string = ANONYMOUS;
   private readonly socket: Socket;
   private readonly settings: ConnectionSettings;
   /** The listener's logger with this connection's id and peer address on every line. */

@@ -20,6 +20,11 @@ export interface RequestContext {
   readonly clientId: string | null;
   /** "address:port" of the client. */
   readonly clientAddress: string;
+  /**
+   * Who the connection is, in Kafka's form `Type:name`: `User:ANONYMOUS` until it authenticates.
+   * ACL checks are made for this principal.
+   */
+  readonly principal: string;
   /** Aborted when the connection closes: stop work whose answer can no longer be delivered. */
   readonly signal: AbortSignal;
   /** `<connection id>-<correlation id>`: names this request in every log line about it. */

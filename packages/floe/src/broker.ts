@@ -18,6 +18,7 @@ import {
   type KafkaListener,
   type Logger,
 } from '@floe/broker';
+import { AclCache, AclTable } from '@floe/authz';
 import type { CoordinationStats } from '@floe/coordination';
 import { GroupCoordinator } from '@floe/groups';
 import { startGrpcServer, type RunningGrpcServer } from '@floe/grpc';
@@ -129,6 +130,29 @@ export async function startBroker(config: FloeConfig, logger: Logger): Promise<R
     consumerSettings: { sessionMs: config.consumerGroupSessionMs, heartbeatIntervalMs: config.consumerGroupHeartbeatMs },
     onError: (err) => logger.warn({ err: String(err) }, 'group barrier: reading the group failed'),
   });
+  // FLOE_AUTHORIZER=acl: this node's copy of the ACLs, loaded now and polled for changes. A
+  // node whose first load fails still starts, allowing super users only until a load succeeds.
+  let acls: AclCache | undefined;
+  let aclTable: AclTable | undefined;
+  if (config.authorizer === 'acl') {
+    const table = new AclTable(coordination);
+    aclTable = table;
+    metrics.aclVersion.set(-1);
+    acls = new AclCache({
+      table,
+      superUsers: config.superUsers,
+      refreshMs: config.aclRefreshMs,
+      onLoaded: (set) => {
+        metrics.aclVersion.set(set.version);
+        logger.info({ version: set.version, acls: set.acls.length }, 'ACLs loaded');
+      },
+      onRefreshError: (err) => {
+        metrics.aclRefreshFailures.inc();
+        logger.warn({ err: String(err), loaded: acls?.loaded ?? false }, 'reading the ACLs failed: keeping the last good set');
+      },
+    });
+    await acls.start();
+  }
   const ctx: BrokerContext = {
     log,
     groups,
@@ -144,6 +168,7 @@ export async function startBroker(config: FloeConfig, logger: Logger): Promise<R
       defaultPartitions: config.defaultPartitions,
       maxMessageBytes: 1048588,
     },
+    ...(acls && aclTable ? { acls: { authorizer: acls, table: aclTable, refresh: () => acls.refresh() } } : {}),
   };
   let listener: KafkaListener;
   let http: RunningHttpServer;
@@ -166,6 +191,7 @@ export async function startBroker(config: FloeConfig, logger: Logger): Promise<R
     });
   } catch (err) {
     await membership.stop();
+    acls?.stop();
     await log.close();
     await closeStores();
     throw err;
@@ -197,6 +223,7 @@ export async function startBroker(config: FloeConfig, logger: Logger): Promise<R
   } catch (err) {
     await listener.close({ drainMs: 0 });
     await membership.stop();
+    acls?.stop();
     await log.close();
     await closeStores();
     throw err;
@@ -227,6 +254,7 @@ export async function startBroker(config: FloeConfig, logger: Logger): Promise<R
     await http.close();
     await listener.close({ drainMs: 0 });
     await membership.stop();
+    acls?.stop();
     await log.close();
     await closeStores();
     throw err;
@@ -272,6 +300,7 @@ export async function startBroker(config: FloeConfig, logger: Logger): Promise<R
     close(drainMs = 30_000) {
       closing ??= (async () => {
         for (const t of timers) clearInterval(t);
+        acls?.stop();
         // Unlisted first, so that clients stop being sent here while this node drains; the id
         // stays held (heartbeats go on) until the drain is over, then the lease is deleted.
         // Bounded: a table that does not answer must not hold up the shutdown.

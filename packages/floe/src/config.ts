@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { parseSuperUsers } from '@floe/authz';
 
 /** Broker settings. Each comes from a command-line flag, else an environment variable, else a default. */
 export interface FloeConfig {
@@ -41,7 +42,16 @@ export interface FloeConfig {
   logFormat: LogFormat;
   /** A Kafka, gRPC or HTTP request answered later than this is logged at warn (Fetch: beyond its own wait). */
   slowRequestMs: number;
+  /** `none`: no ACL checks; `acl`: every request checked against the ACLs, anything not allowed denied. */
+  authorizer: AuthorizerKind;
+  /** Principals allowed everything whatever the ACLs say (Kafka's super.users). */
+  superUsers: string[];
+  /** How often each node looks for ACL changes. */
+  aclRefreshMs: number;
 }
+
+export const AUTHORIZERS = ['none', 'acl'] as const;
+export type AuthorizerKind = (typeof AUTHORIZERS)[number];
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -94,6 +104,9 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'logLevel', flag: '--log-level', env: 'FLOE_LOG_LEVEL', help: `lowest level logged: ${LOG_LEVELS.join('|')} (default info)`, default: () => 'info' },
   { key: 'logFormat', flag: '--log-format', env: 'FLOE_LOG_FORMAT', help: 'json (one object a line on stdout, the default) or pretty (for a terminal)', default: () => 'json' },
   { key: 'slowRequestMs', flag: '--slow-request-ms', env: 'FLOE_SLOW_REQUEST_MS', help: 'requests slower than this are logged at warn (default 2000)', default: () => '2000' },
+  { key: 'authorizer', flag: '--authorizer', env: 'FLOE_AUTHORIZER', help: 'none (default) or acl: check every Kafka request against the ACLs, deny what is not allowed', default: () => 'none' },
+  { key: 'superUsers', flag: '--super-users', env: 'FLOE_SUPER_USERS', help: 'principals allowed everything, as User:a;User:b (Kafka\'s super.users)' },
+  { key: 'aclRefreshMs', flag: '--acl-refresh-ms', env: 'FLOE_ACL_REFRESH_MS', help: 'how often a node looks for ACL changes (default 1000)', default: () => '1000' },
 ];
 
 function oneOf<T extends string>(value: string, allowed: readonly T[], what: string): T {
@@ -195,6 +208,12 @@ export function loadConfig(
   if (rack !== undefined && !/^[\x21-\x7e]{1,255}$/.test(rack)) {
     throw new ConfigError(`FLOE_RACK: expected 1 to 255 printable ASCII characters without spaces, got "${rack}"`);
   }
+  let superUsers: string[];
+  try {
+    superUsers = parseSuperUsers(get('superUsers'));
+  } catch (err) {
+    throw new ConfigError(`FLOE_SUPER_USERS: ${(err as Error).message}`);
+  }
   return {
     objectStore,
     s3Endpoint: get('s3Endpoint'),
@@ -221,6 +240,9 @@ export function loadConfig(
     logLevel: oneOf(get('logLevel')!, LOG_LEVELS, 'FLOE_LOG_LEVEL'),
     logFormat: oneOf(get('logFormat')!, LOG_FORMATS, 'FLOE_LOG_FORMAT'),
     slowRequestMs: parseInt32(get('slowRequestMs')!, 'FLOE_SLOW_REQUEST_MS', 1, 2 ** 31 - 1),
+    authorizer: oneOf(get('authorizer')!, AUTHORIZERS, 'FLOE_AUTHORIZER'),
+    superUsers,
+    aclRefreshMs: parseInt32(get('aclRefreshMs')!, 'FLOE_ACL_REFRESH_MS', 10, 60_000),
   };
 }
 

@@ -113,6 +113,17 @@ export class FloeMetrics {
     registers: [this.registry],
   });
 
+  readonly aclRefreshFailures = new Counter({
+    name: 'floe_acl_refresh_failures_total',
+    help: 'Failed reads of the ACLs from the coordination table (the node keeps its last good set)',
+    registers: [this.registry],
+  });
+  readonly aclVersion = new Gauge({
+    name: 'floe_acl_version',
+    help: 'Version of the ACL set this node decides with (-1: never loaded, so only super users are allowed)',
+    registers: [this.registry],
+  });
+
   readonly objectStoreRequests = new Counter({
     name: 'floe_object_store_requests_total',
     help: 'Object store requests, by operation (put, get, head, delete, list) and outcome (ok, not-found, exists, error)',

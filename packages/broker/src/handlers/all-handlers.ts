@@ -2,6 +2,9 @@
 // createRegistry() and answers from these declarations.
 import type { BrokerContext } from '../broker-context.ts';
 import type { ApiHandler } from '../handler.ts';
+import { createAclsHandler } from './acls/create-acls.ts';
+import { deleteAclsHandler } from './acls/delete-acls.ts';
+import { describeAclsHandler } from './acls/describe-acls.ts';
 import { alterConfigsHandler } from './alter-configs.ts';
 import { createPartitionsHandler } from './create-partitions.ts';
 import { createTopicsHandler } from './create-topics.ts';
@@ -65,5 +68,8 @@ export function brokerHandlers(ctx: BrokerContext): ApiHandler[] {
     offsetDeleteHandler(ctx),
     consumerGroupHeartbeatHandler(ctx),
     consumerGroupDescribeHandler(ctx),
+    describeAclsHandler(ctx),
+    createAclsHandler(ctx),
+    deleteAclsHandler(ctx),
   ] as ApiHandler[];
 }

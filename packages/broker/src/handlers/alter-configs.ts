@@ -23,6 +23,8 @@ import type { BrokerContext } from '../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../handler.ts';
 import { checkTopicConfigs, TOPIC_CONFIGS } from '../topic-configs.ts';
 import { RESOURCE_TYPE } from './describe-configs.ts';
+import { accessOf } from './access.ts';
+import { configAccessRefusal } from './config-access.ts';
 import { kafkaErrorCode } from './error-mapping.ts';
 
 /** A change refused with a Kafka error code, thrown by a plan passed to updateTopic. */
@@ -110,7 +112,8 @@ export function alterConfigsHandler(ctx: BrokerContext): ApiHandler<typeof ApiKe
     apiKey: ApiKey.AlterConfigs,
     minVersion: 0,
     maxVersion: 2,
-    async handle(_rc, request) {
+    async handle(rc, request) {
+      const access = accessOf(ctx, rc);
       const duplicates = duplicateResources(request.resources);
       const response = defaultAlterConfigsResponse();
       response.responses = await Promise.all(
@@ -125,6 +128,8 @@ export function alterConfigsHandler(ctx: BrokerContext): ApiHandler<typeof ApiKe
             if (duplicates.has(`${resource.resourceType}/${resource.resourceName}`)) {
               throw new TopicChangeRefused(ErrorCode.INVALID_REQUEST, `resource "${resource.resourceName}" appears more than once`);
             }
+            const denied = configAccessRefusal(access, 'AlterConfigs', resource.resourceType, resource.resourceName);
+            if (denied) throw denied;
             if (resource.resourceType !== RESOURCE_TYPE.TOPIC) throw nonTopicRefusal(resource.resourceType);
             const given = new Map<string, string | null>();
             for (const c of resource.configs) {

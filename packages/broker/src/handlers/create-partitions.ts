@@ -17,6 +17,7 @@ import {
 import { MAX_PARTITIONS, type TopicInfo } from '@floe/log';
 import type { BrokerContext } from '../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../handler.ts';
+import { accessOf } from './access.ts';
 import { changeFailure, TopicChangeRefused, updateTopic, type TopicChange } from './alter-configs.ts';
 
 /** A requested partition count above what any topic may have is INVALID_PARTITIONS (thrown as TopicChangeRefused). */
@@ -42,7 +43,8 @@ export function createPartitionsHandler(ctx: BrokerContext): ApiHandler<typeof A
     apiKey: ApiKey.CreatePartitions,
     minVersion: 0,
     maxVersion: 3,
-    async handle(_rc, request) {
+    async handle(rc, request) {
+      const access = accessOf(ctx, rc);
       const seen = new Map<string, number>();
       for (const t of request.topics) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
       const response = defaultCreatePartitionsResponse();
@@ -55,6 +57,8 @@ export function createPartitionsHandler(ctx: BrokerContext): ApiHandler<typeof A
           };
           try {
             if ((seen.get(t.name) ?? 0) > 1) throw new TopicChangeRefused(ErrorCode.INVALID_REQUEST, `topic "${t.name}" appears more than once`);
+            // Alter on the topic, else TOPIC_AUTHORIZATION_FAILED whether it exists or not.
+            if (!access.topic('Alter', t.name)) throw new TopicChangeRefused(ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.');
             checkPartitionCount(t.count);
             await updateTopic(ctx, t.name, request.validateOnly, (topic) => {
               const change = partitionIncrease(topic, t.count);

@@ -15,6 +15,7 @@ import { checkTopicName, LogError, MAX_PARTITIONS } from '@floe/log';
 import type { BrokerContext } from '../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../handler.ts';
 import { checkTopicConfigs, TOPIC_CONFIGS } from '../topic-configs.ts';
+import { accessOf } from './access.ts';
 import { kafkaErrorCode } from './error-mapping.ts';
 
 const DYNAMIC_TOPIC_CONFIG = 1;
@@ -25,8 +26,11 @@ export function createTopicsHandler(ctx: BrokerContext): ApiHandler<typeof ApiKe
     apiKey: ApiKey.CreateTopics,
     minVersion: 2,
     maxVersion: 7,
-    async handle(_rc, request) {
+    async handle(rc, request) {
       const response = defaultCreateTopicsResponse();
+      // Create on the cluster allows every topic; otherwise Create on each topic (else TOPIC_AUTHORIZATION_FAILED).
+      const access = accessOf(ctx, rc);
+      const clusterCreate = access.cluster('Create');
       const seen = new Map<string, number>();
       for (const t of request.topics) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
       response.topics = await Promise.all(
@@ -49,6 +53,7 @@ export function createTopicsHandler(ctx: BrokerContext): ApiHandler<typeof ApiKe
           } catch (err) {
             return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, (err as Error).message);
           }
+          if (!clusterCreate && !access.topic('Create', t.name)) return fail(ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.');
           if (t.assignments.length > 0 && (t.numPartitions !== -1 || t.replicationFactor !== -1)) {
             return fail(ErrorCode.INVALID_REQUEST, 'set either replica assignments or numPartitions/replicationFactor, not both');
           }

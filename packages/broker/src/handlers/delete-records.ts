@@ -23,6 +23,7 @@ import {
 } from '@floe/protocol';
 import type { BrokerContext } from '../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../handler.ts';
+import { accessOf } from './access.ts';
 import { kafkaErrorCode } from './error-mapping.ts';
 
 /** Kafka's DeleteRecords offset meaning "up to the high watermark". */
@@ -33,7 +34,8 @@ export function deleteRecordsHandler(ctx: BrokerContext): ApiHandler<typeof ApiK
     apiKey: ApiKey.DeleteRecords,
     minVersion: 0,
     maxVersion: 2,
-    async handle(_rc, request) {
+    async handle(rc, request) {
+      const access = accessOf(ctx, rc);
       // Topic name → partition → offset, last entry winning, in order of first appearance.
       const wanted = new Map<string, Map<number, bigint>>();
       for (const t of request.topics) {
@@ -45,7 +47,9 @@ export function deleteRecordsHandler(ctx: BrokerContext): ApiHandler<typeof ApiK
       const response = defaultDeleteRecordsResponse();
       response.topics = await Promise.all(
         [...wanted].map(async ([name, partitions]) => {
-          const topic = await ctx.topics.byNameOrLoad(name);
+          // Delete on the topic, checked before its existence (Kafka's order).
+          const allowed = access.topic('Delete', name);
+          const topic = allowed ? await ctx.topics.byNameOrLoad(name) : undefined;
           const results = await Promise.all(
             [...partitions].map(async ([partitionIndex, offset]): Promise<DeleteRecordsResponseDeleteRecordsPartitionResult> => {
               const out = {
@@ -53,6 +57,10 @@ export function deleteRecordsHandler(ctx: BrokerContext): ApiHandler<typeof ApiK
                 partitionIndex,
                 lowWatermark: -1n,
               };
+              if (!allowed) {
+                out.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+                return out;
+              }
               if (!topic || partitionIndex < 0 || partitionIndex >= topic.partitions) {
                 out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
                 return out;

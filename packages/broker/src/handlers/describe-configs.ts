@@ -21,6 +21,8 @@ import { checkTopicName, LogError } from '@floe/log';
 import type { BrokerContext } from '../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../handler.ts';
 import { TOPIC_CONFIGS } from '../topic-configs.ts';
+import { accessOf } from './access.ts';
+import { configAccessRefusal } from './config-access.ts';
 import { kafkaErrorCode } from './error-mapping.ts';
 
 /** Kafka's ConfigResource.Type codes. */
@@ -88,7 +90,8 @@ export function describeConfigsHandler(ctx: BrokerContext): ApiHandler<typeof Ap
     apiKey: ApiKey.DescribeConfigs,
     minVersion: 1,
     maxVersion: 4,
-    async handle(_rc, request) {
+    async handle(rc, request) {
+      const access = accessOf(ctx, rc);
       const entry = (name: string, value: string, source: number, type: number, readOnly: boolean, setValue?: string) => {
         const e: DescribeConfigsResponseDescribeConfigsResourceResult = {
           ...defaultDescribeConfigsResponseDescribeConfigsResourceResult(),
@@ -154,6 +157,8 @@ export function describeConfigsHandler(ctx: BrokerContext): ApiHandler<typeof Ap
             resourceName: resource.resourceName,
             configs: [],
           };
+          const denied = configAccessRefusal(access, 'DescribeConfigs', resource.resourceType, resource.resourceName);
+          if (denied) return { ...result, errorCode: denied.code, errorMessage: denied.message };
           try {
             if (resource.resourceType === RESOURCE_TYPE.TOPIC) await describeTopic(resource, result);
             else if (resource.resourceType === RESOURCE_TYPE.BROKER) describeBroker(resource, result);

@@ -24,6 +24,7 @@ import {
 import type { PartitionRef, TopicInfo } from '@floe/log';
 import type { BrokerContext } from '../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../handler.ts';
+import { accessOf } from './access.ts';
 
 /** The one log directory a Floe node reports. */
 export const FLOE_LOG_DIR = 'object-store';
@@ -33,7 +34,9 @@ export function describeLogDirsHandler(ctx: BrokerContext): ApiHandler<typeof Ap
     apiKey: ApiKey.DescribeLogDirs,
     minVersion: 1,
     maxVersion: 4,
-    async handle(_rc, request) {
+    async handle(rc, request) {
+      // Describe on the cluster, else CLUSTER_AUTHORIZATION_FAILED (v3+) and no directories.
+      if (!accessOf(ctx, rc).cluster('Describe')) return { ...defaultDescribeLogDirsResponse(), errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED };
       // The topics and partitions to describe, in answer order.
       const wanted: { topic: TopicInfo; partitions: number[] }[] = [];
       if (request.topics === null) {

@@ -20,6 +20,7 @@ import {
 import type { PartitionRef } from '@floe/log';
 import type { BrokerContext } from '../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../handler.ts';
+import { accessOf } from './access.ts';
 import { kafkaErrorCode } from './error-mapping.ts';
 
 export function describeProducersHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.DescribeProducers> {
@@ -40,14 +41,21 @@ export function describeProducersHandler(ctx: BrokerContext): ApiHandler<typeof 
     apiKey: ApiKey.DescribeProducers,
     minVersion: 0,
     maxVersion: 0,
-    async handle(_rc, request) {
+    async handle(rc, request) {
+      const access = accessOf(ctx, rc);
       const response = defaultDescribeProducersResponse();
       response.topics = await Promise.all(
         request.topics.map(async (t) => {
-          const topic = await ctx.topics.byNameOrLoad(t.name);
+          // Read on the topic, checked before its existence (Kafka's order).
+          const allowed = access.topic('Read', t.name);
+          const topic = allowed ? await ctx.topics.byNameOrLoad(t.name) : undefined;
           const partitions = await Promise.all(
             t.partitionIndexes.map(async (partitionIndex): Promise<DescribeProducersResponsePartitionResponse> => {
               const out = { ...defaultDescribeProducersResponsePartitionResponse(), partitionIndex };
+              if (!allowed) {
+                out.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+                return out;
+              }
               if (!topic || partitionIndex < 0 || partitionIndex >= topic.partitions) {
                 out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
                 out.errorMessage = 'This server does not host this topic-partition.';

@@ -28,6 +28,7 @@ import {
 import { checkTopicName, type TopicInfo } from '@floe/log';
 import type { BrokerContext } from '../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../handler.ts';
+import { accessOf } from './access.ts';
 import { preferredNode } from './partition-leader.ts';
 import { FLOE_LEADER_EPOCH } from './offset-for-leader-epoch.ts';
 import { OPERATIONS_NOT_REQUESTED, ZERO_UUID } from './kafka-constants.ts';
@@ -48,7 +49,8 @@ export function describeTopicPartitionsHandler(ctx: BrokerContext): ApiHandler<t
     apiKey: ApiKey.DescribeTopicPartitions,
     minVersion: 0,
     maxVersion: 0,
-    async handle(_rc, request) {
+    async handle(rc, request) {
+      const access = accessOf(ctx, rc);
       const response = defaultDescribeTopicPartitionsResponse();
       const cursor = request.cursor;
       const all = request.topics.length === 0;
@@ -62,7 +64,8 @@ export function describeTopicPartitionsHandler(ctx: BrokerContext): ApiHandler<t
       // Each name with its topic (undefined: unknown), sorted by name, from the cursor's topic on.
       let entries: { name: string; topic: TopicInfo | undefined; errorCode: number }[];
       if (all) {
-        entries = (await ctx.topics.all()).map((t) => ({ name: t.name, topic: t, errorCode: ErrorCode.NONE }));
+        // Topics the principal may not Describe are left out of a full listing.
+        entries = (await ctx.topics.all()).filter((t) => access.topic('Describe', t.name)).map((t) => ({ name: t.name, topic: t, errorCode: ErrorCode.NONE }));
       } else {
         entries = await Promise.all(
           requested.map(async (name) => {
@@ -71,6 +74,7 @@ export function describeTopicPartitionsHandler(ctx: BrokerContext): ApiHandler<t
             } catch {
               return { name, topic: undefined, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION };
             }
+            if (!access.topic('Describe', name)) return { name, topic: undefined, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
             const topic = await ctx.topics.byNameOrLoad(name);
             return { name, topic, errorCode: topic ? ErrorCode.NONE : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
           }),

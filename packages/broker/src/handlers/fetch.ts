@@ -63,6 +63,7 @@ import {
   type FetchResponsePartitionData,
 } from '@floe/protocol';
 import { LogError, type PartitionRef, type ReadBatch, type TopicInfo } from '@floe/log';
+import { accessOf } from './access.ts';
 import type { BrokerContext } from '../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../handler.ts';
 import { kafkaErrorCode } from './error-mapping.ts';
@@ -280,6 +281,13 @@ export function fetchHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.Fetch
         return p;
       };
       const topics = await Promise.all(request.topics.map((t) => lookup(byId ? t.topicId : t.topic)));
+      const access = accessOf(ctx, rc);
+      const readable = new Map<string, boolean>();
+      const mayRead = (name: string): boolean => {
+        let ok = readable.get(name);
+        if (ok === undefined) readable.set(name, (ok = access.topic('Read', name)));
+        return ok;
+      };
 
       const items: Readable[] = [];
       request.topics.forEach((t, ti) => {
@@ -291,8 +299,18 @@ export function fetchHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.Fetch
         for (const p of t.partitions) {
           const out: FetchResponsePartitionData = { ...defaultFetchResponsePartitionData(), partitionIndex: p.partition };
           answer.partitions.push(out);
+          // Read on the topic, checked by name before existence (by id, an unknown id is all
+          // the client learns), as Kafka does.
+          if (!byId && !mayRead(t.topic)) {
+            setError(out, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+            continue;
+          }
           if (!topic) {
             setError(out, byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+            continue;
+          }
+          if (byId && !mayRead(topic.name)) {
+            setError(out, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
             continue;
           }
           if (p.partition < 0 || p.partition >= topic.partitions) {

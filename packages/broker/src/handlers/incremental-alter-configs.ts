@@ -25,6 +25,8 @@ import { TOPIC_CONFIGS } from '../topic-configs.ts';
 import type { TopicInfo } from '@floe/log';
 import { changeFailure, checkConfigs, duplicateResources, nonTopicRefusal, TopicChangeRefused, updateTopic, type TopicChange } from './alter-configs.ts';
 import { isListTopicConfig, RESOURCE_TYPE } from './describe-configs.ts';
+import { accessOf } from './access.ts';
+import { configAccessRefusal } from './config-access.ts';
 
 /** Kafka's AlterConfigOp.OpType codes. */
 export const CONFIG_OPERATION = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
@@ -101,7 +103,8 @@ export function incrementalAlterConfigsHandler(ctx: BrokerContext): ApiHandler<t
     apiKey: ApiKey.IncrementalAlterConfigs,
     minVersion: 0,
     maxVersion: 1,
-    async handle(_rc, request) {
+    async handle(rc, request) {
+      const access = accessOf(ctx, rc);
       const duplicates = duplicateResources(request.resources);
       const response = defaultIncrementalAlterConfigsResponse();
       response.responses = await Promise.all(
@@ -116,6 +119,8 @@ export function incrementalAlterConfigsHandler(ctx: BrokerContext): ApiHandler<t
             if (duplicates.has(`${resource.resourceType}/${resource.resourceName}`)) {
               throw new TopicChangeRefused(ErrorCode.INVALID_REQUEST, `resource "${resource.resourceName}" appears more than once`);
             }
+            const denied = configAccessRefusal(access, 'AlterConfigs', resource.resourceType, resource.resourceName);
+            if (denied) throw denied;
             if (resource.resourceType !== RESOURCE_TYPE.TOPIC) throw nonTopicRefusal(resource.resourceType);
             checkConfigOperations(resource.configs);
             await updateTopic(ctx, resource.resourceName, request.validateOnly, configChange(resource.configs));

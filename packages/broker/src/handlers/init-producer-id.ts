@@ -22,6 +22,7 @@ import { LogError } from '@floe/log';
 import { ApiKey, defaultInitProducerIdResponse, ErrorCode, type InitProducerIdResponse } from '@floe/protocol';
 import type { BrokerContext } from '../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../handler.ts';
+import { accessOf } from './access.ts';
 import { kafkaErrorCode } from './error-mapping.ts';
 
 export const INIT_PRODUCER_ID_MIN_VERSION = 0;
@@ -40,6 +41,10 @@ export function initProducerIdHandler(ctx: BrokerContext): ApiHandler<typeof Api
       if (request.transactionalId !== null) {
         return failure(request.transactionalId === '' ? ErrorCode.INVALID_REQUEST : ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
       }
+      // An idempotent producer needs IdempotentWrite on the cluster or Write on some topic
+      // (Kafka since KIP-679 accepts either), else CLUSTER_AUTHORIZATION_FAILED.
+      const access = accessOf(ctx, requestCtx);
+      if (!access.cluster('IdempotentWrite') && !access.anyOf('Write', 'Topic')) return failure(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
       // Fields absent before v3 decode as -1 / -1.
       if ((request.producerId === -1n) !== (request.producerEpoch === -1)) return failure(ErrorCode.INVALID_REQUEST);
       let id: number;

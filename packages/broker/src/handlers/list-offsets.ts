@@ -36,6 +36,7 @@ import {
 import type { FloeLog, PartitionRef } from '@floe/log';
 import type { BrokerContext } from '../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../handler.ts';
+import { accessOf } from './access.ts';
 import { kafkaErrorCode } from './error-mapping.ts';
 import { currentLeaderEpochError, FLOE_LEADER_EPOCH } from './offset-for-leader-epoch.ts';
 
@@ -152,7 +153,8 @@ export function listOffsetsHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey
     apiKey: ApiKey.ListOffsets,
     minVersion: 1,
     maxVersion: 10,
-    async handle(_rc, request, header) {
+    async handle(rc, request, header) {
+      const access = accessOf(ctx, rc);
       const version = header.apiVersion;
       const response = defaultListOffsetsResponse();
 
@@ -166,12 +168,18 @@ export function listOffsetsHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey
 
       response.topics = await Promise.all(
         request.topics.map(async (t) => {
-          const topic = await ctx.topics.byNameOrLoad(t.name);
+          // Describe on the topic, checked before its existence (Kafka's order).
+          const allowed = access.topic('Describe', t.name);
+          const topic = allowed ? await ctx.topics.byNameOrLoad(t.name) : undefined;
           const partitions = await Promise.all(
             t.partitions.map(async (p): Promise<ListOffsetsResponseListOffsetsPartitionResponse> => {
               const out = { ...defaultListOffsetsResponseListOffsetsPartitionResponse(), partitionIndex: p.partitionIndex };
               if (seen.get(`${t.name}\u0000${p.partitionIndex}`)! > 1) {
                 out.errorCode = ErrorCode.INVALID_REQUEST;
+                return out;
+              }
+              if (!allowed) {
+                out.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
                 return out;
               }
               if (!topic || p.partitionIndex < 0 || p.partitionIndex >= topic.partitions) {

@@ -14,6 +14,7 @@ import {
 import { checkTopicName, LogError, type TopicInfo } from '@floe/log';
 import type { BrokerContext, BrokerNode } from '../broker-context.ts';
 import { CLOSE_CONNECTION, defineHandler, type ApiHandler } from '../handler.ts';
+import { accessOf, type Access } from './access.ts';
 import { preferredNode } from './partition-leader.ts';
 import { OPERATIONS_NOT_REQUESTED, ZERO_UUID } from './kafka-constants.ts';
 
@@ -46,15 +47,22 @@ export function metadataHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.Me
     topicAuthorizedOperations: OPERATIONS_NOT_REQUESTED,
   });
 
-  /** The topic named `name`, created first when auto-creation is on and the client allows it. */
-  const byName = async (name: string, allowCreate: boolean, nodes: readonly BrokerNode[]): Promise<MetadataResponseTopic> => {
+  /**
+   * The topic named `name`, created first when auto-creation is on and the client allows it.
+   * With ACLs: a topic the principal may not Describe is TOPIC_AUTHORIZATION_FAILED whether it
+   * exists or not, and auto-creation needs Create on the cluster or the topic (else
+   * TOPIC_AUTHORIZATION_FAILED, as Kafka answers).
+   */
+  const byName = async (name: string, allowCreate: boolean, nodes: readonly BrokerNode[], access: Access): Promise<MetadataResponseTopic> => {
     try {
       checkTopicName(name);
     } catch {
       return failed(name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION);
     }
+    if (!access.topic('Describe', name)) return failed(name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
     let topic = await ctx.topics.byNameOrLoad(name);
     if (!topic && allowCreate && ctx.settings.autoCreateTopics) {
+      if (!access.cluster('Create') && !access.topic('Create', name)) return failed(name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
       try {
         topic = await ctx.log.topics.create(name, ctx.settings.defaultPartitions, {});
       } catch (err) {
@@ -73,6 +81,7 @@ export function metadataHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.Me
     maxVersion: 12,
     async handle(rc, request, header) {
       const response = defaultMetadataResponse();
+      const access = accessOf(ctx, rc);
       // One view of the live nodes per request: brokers and partition leaders must agree.
       const nodes = ctx.nodes();
       response.brokers = nodes.map((n) => ({
@@ -88,7 +97,9 @@ export function metadataHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.Me
       // v0: an empty list means every topic; v1+: null means every topic, empty means none.
       const all = request.topics === null || (header.apiVersion === 0 && request.topics.length === 0);
       if (all) {
-        response.topics = (await ctx.topics.all()).sort((a, b) => (a.name < b.name ? -1 : 1)).map((t) => describe(t, nodes));
+        // Topics the principal may not Describe are left out, as if they did not exist.
+        const visible = (await ctx.topics.all()).filter((t) => access.topic('Describe', t.name));
+        response.topics = visible.sort((a, b) => (a.name < b.name ? -1 : 1)).map((t) => describe(t, nodes));
         return response;
       }
       // Topics by id (a null name) exist from v12 on; before it the answer could not even carry
@@ -101,9 +112,12 @@ export function metadataHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.Me
       const allowCreate = header.apiVersion < 4 || request.allowAutoTopicCreation;
       response.topics = await Promise.all(
         request.topics!.map(async (t) => {
-          if (t.name !== null) return byName(t.name, allowCreate, nodes);
+          if (t.name !== null) return byName(t.name, allowCreate, nodes, access);
           const topic = await ctx.topics.byIdOrLoad(t.topicId);
-          return topic ? describe(topic, nodes) : failed(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID);
+          if (!topic) return failed(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID);
+          // Kafka does not hold topic ids secret: an id the principal may not Describe is
+          // TOPIC_AUTHORIZATION_FAILED, without its name.
+          return access.topic('Describe', topic.name) ? describe(topic, nodes) : failed(null, t.topicId, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
         }),
       );
       return response;

@@ -28,6 +28,7 @@ import {
 } from '@floe/protocol';
 import type { BrokerContext } from '../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../handler.ts';
+import { accessOf } from './access.ts';
 import { kafkaErrorCode } from './error-mapping.ts';
 
 /** The leader epoch of every Floe partition. */
@@ -57,15 +58,22 @@ export function offsetForLeaderEpochHandler(ctx: BrokerContext): ApiHandler<type
     apiKey: ApiKey.OffsetForLeaderEpoch,
     minVersion: 0,
     maxVersion: 4,
-    async handle(_rc, request, header) {
+    async handle(rc, request, header) {
+      const access = accessOf(ctx, rc);
       const version = header.apiVersion;
       const response = defaultOffsetForLeaderEpochResponse();
       response.topics = await Promise.all(
         request.topics.map(async (t) => {
-          const topic = await ctx.topics.byNameOrLoad(t.topic);
+          // Describe on the topic, checked before its existence (Kafka's order).
+          const allowed = access.topic('Describe', t.topic);
+          const topic = allowed ? await ctx.topics.byNameOrLoad(t.topic) : undefined;
           const partitions = await Promise.all(
             t.partitions.map(async (p): Promise<OffsetForLeaderEpochResponseEpochEndOffset> => {
               const out = { ...defaultOffsetForLeaderEpochResponseEpochEndOffset(), partition: p.partition };
+              if (!allowed) {
+                out.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+                return out;
+              }
               if (!topic || p.partition < 0 || p.partition >= topic.partitions) {
                 out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
                 return out;

@@ -84,6 +84,7 @@ import type { BrokerContext } from '../broker-context.ts';
 import { CLOSE_CONNECTION, NO_RESPONSE, defineHandler, type ApiHandler, type HandlerResult, type RequestContext } from '../handler.ts';
 import type { Logger } from '../logger.ts';
 import { kafkaErrorCode, kafkaErrorCodeOfKind } from './error-mapping.ts';
+import { accessOf, type Access } from './access.ts';
 
 export const PRODUCE_MIN_VERSION = 3;
 export const PRODUCE_MAX_VERSION = 11;
@@ -103,7 +104,7 @@ type ProduceKey = typeof ApiKey.Produce;
 type PartitionResponse = ProduceResponsePartitionProduceResponse;
 
 /** A topic of the request, resolved (or not) before its partitions are appended. */
-type TopicLookup = { kind: 'found'; topic: TopicInfo } | { kind: 'error'; code: number; message: string };
+type TopicLookup = { kind: 'found'; topic: TopicInfo } | { kind: 'error'; code: number; message: string | null };
 
 /** One partition's answer, known now (refused before the append) or once its commit ends. */
 interface PartitionWork {
@@ -176,18 +177,25 @@ class ProduceService {
       const message = `acks must be -1, 0 or 1, not ${acks}`;
       return Promise.resolve(this.response(request, (_t, p) => errorAnswer(p.index, ErrorCode.INVALID_REQUIRED_ACKS, message)));
     }
+    const access = accessOf(this.ctx, rc);
+    // A transactional producer must be allowed to write as its transactional id (Kafka checks it
+    // before anything else and fails the whole request).
+    if (request.transactionalId !== null && !access.transactionalId('Write', request.transactionalId)) {
+      const denied = (_t: unknown, p: ProduceRequestPartitionProduceData) => errorAnswer(p.index, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, null);
+      return Promise.resolve(acks === 0 ? NO_RESPONSE : this.response(request, denied));
+    }
     const waitMs = Math.max(request.timeoutMs, this.minTimeoutMs);
     // Take this request's turn now, synchronously: its appends follow every earlier request's.
-    const appended = this.turns.run(rc.connectionId, () => this.appendAll(rc.logger, request, apiVersion));
+    const appended = this.turns.run(rc.connectionId, () => this.appendAll(rc.logger, request, apiVersion, access));
     if (acks === 0) return appended.then((work) => this.withoutAnswer(rc.logger, request, work));
     return this.answer(request, appended, waitMs, rc.signal);
   }
 
   /** Resolves the request's topics, then hands every valid batch to the log, in request order. */
-  private async appendAll(log: Logger, request: ProduceRequest, apiVersion: number): Promise<PartitionWork[][]> {
+  private async appendAll(log: Logger, request: ProduceRequest, apiVersion: number, access: Access): Promise<PartitionWork[][]> {
     const names = [...new Set(request.topicData.map((t) => t.name))];
     const lookups = new Map<string, TopicLookup>();
-    await Promise.all(names.map(async (name) => lookups.set(name, await this.lookup(log, name))));
+    await Promise.all(names.map(async (name) => lookups.set(name, await this.lookup(log, name, access))));
     // From here to the return nothing awaits: the appends of this turn are issued together.
     return request.topicData.map((t) => {
       const lookup = lookups.get(t.name)!;
@@ -198,11 +206,14 @@ class ProduceService {
     });
   }
 
-  private async lookup(log: Logger, name: string): Promise<TopicLookup> {
+  /** Write on the topic is checked first, so a denied client learns nothing of its existence. */
+  private async lookup(log: Logger, name: string, access: Access): Promise<TopicLookup> {
+    if (!access.topic('Write', name)) return { kind: 'error', code: ErrorCode.TOPIC_AUTHORIZATION_FAILED, message: null };
     try {
       const topic = await this.ctx.topics.byNameOrLoad(name);
       if (topic) return { kind: 'found', topic };
-      if (!this.ctx.settings.autoCreateTopics) {
+      // Auto-creation needs Create on the cluster or on the topic, as CreateTopics does.
+      if (!this.ctx.settings.autoCreateTopics || !(access.cluster('Create') || access.topic('Create', name))) {
         return { kind: 'error', code: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, message: `unknown topic "${name}"` };
       }
       return await this.autoCreate(log, name);

@@ -49,6 +49,7 @@ export function testRequestContext(fields: Partial<RequestContext> = {}): Reques
     connectionId: 1,
     clientId: 'test',
     clientAddress: '127.0.0.1:40000',
+    principal: 'User:ANONYMOUS',
     signal: new AbortController().signal,
     requestId: '1-0',
     logger: silentLogger,

@@ -401,7 +401,11 @@ describe('GroupCoordinator', () => {
     let done = false;
     void rejoin.then(() => (done = true));
     while (!done) {
-      expect(await c.heartbeat({ groupId: 'g10', memberId: b.memberId, instanceId: null, generation: 1 })).toBe('rebalance-in-progress');
+      const answer = await c.heartbeat({ groupId: 'g10', memberId: b.memberId, instanceId: null, generation: 1 });
+      // On a loaded machine a heartbeat can be answered after the deadline, before `done` is set:
+      // b is gone by then. Before the deadline it must be told to rejoin.
+      if (answer === 'unknown-member-id' && Date.now() - started >= 290) break;
+      expect(answer).toBe('rebalance-in-progress');
       await sleep(20);
     }
     const waited = Date.now() - started;

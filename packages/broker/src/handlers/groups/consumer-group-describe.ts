@@ -12,8 +12,9 @@ import {
 import { consumerGroupState, isConsumerGroup, type Assignment } from '@floe/groups';
 import type { BrokerContext } from '../../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../../handler.ts';
-import { GROUP_OPERATIONS, OPERATIONS_NOT_REQUESTED } from './group-acl.ts';
+import { groupOperations, OPERATIONS_NOT_REQUESTED } from './group-acl.ts';
 import { groupFailureCode } from './group-errors.ts';
+import { accessOf } from '../access.ts';
 
 
 export function consumerGroupDescribeHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.ConsumerGroupDescribe> {
@@ -21,8 +22,8 @@ export function consumerGroupDescribeHandler(ctx: BrokerContext): ApiHandler<typ
     apiKey: ApiKey.ConsumerGroupDescribe,
     minVersion: 0,
     maxVersion: 0,
-    async handle(_rc, request) {
-      const ops = request.includeAuthorizedOperations ? GROUP_OPERATIONS : OPERATIONS_NOT_REQUESTED;
+    async handle(rc, request) {
+      const access = accessOf(ctx, rc);
       const names = new Map((await ctx.topics.all()).map((t) => [t.id, t.name]));
       const parts = (a: Assignment) => ({
         topicPartitions: Object.entries(a).map(([topicId, partitions]) => ({ topicId, topicName: names.get(topicId) ?? '', partitions })),
@@ -30,7 +31,11 @@ export function consumerGroupDescribeHandler(ctx: BrokerContext): ApiHandler<typ
       const response = defaultConsumerGroupDescribeResponse();
       response.groups = await Promise.all(
         request.groupIds.map(async (groupId): Promise<ConsumerGroupDescribeResponseDescribedGroup> => {
+          const ops = request.includeAuthorizedOperations ? groupOperations(access, groupId) : OPERATIONS_NOT_REQUESTED;
           const out = { ...defaultConsumerGroupDescribeResponseDescribedGroup(), groupId, authorizedOperations: ops };
+          if (!access.group('Describe', groupId)) {
+            return { ...out, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, authorizedOperations: OPERATIONS_NOT_REQUESTED };
+          }
           try {
             const g = await ctx.groups.describe(groupId);
             if (!g || !isConsumerGroup(g)) {

@@ -14,6 +14,7 @@ import type { BrokerContext } from '../../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../../handler.ts';
 import { topicsForAssignment } from './consumer-topics.ts';
 import { clientHostOf, groupFailureCode } from './group-errors.ts';
+import { accessOf } from '../access.ts';
 
 const BY_KIND: Readonly<Record<ConsumerErrorKind, number>> = {
   'unknown-member-id': ErrorCode.UNKNOWN_MEMBER_ID,
@@ -44,6 +45,13 @@ export function consumerGroupHeartbeatHandler(ctx: BrokerContext): ApiHandler<ty
         response.errorCode = ErrorCode.INVALID_REQUEST;
         response.errorMessage = 'the member id must be set by the client from version 1 on';
         return response;
+      }
+      // Read on the group; Describe on every topic named in the subscription, as Kafka checks them.
+      const access = accessOf(ctx, rc);
+      if (!access.group('Read', request.groupId)) return { ...response, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
+      const hidden = (request.subscribedTopicNames ?? []).filter((name) => !access.topic('Describe', name));
+      if (hidden.length > 0) {
+        return { ...response, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: `not authorized to describe topics: ${hidden.join(', ')}` };
       }
       try {
         const r = await ctx.groups.consumerHeartbeat(

@@ -7,12 +7,14 @@ import {
   ApiKey,
   defaultDescribeGroupsResponse,
   defaultDescribeGroupsResponseDescribedGroup,
+  ErrorCode,
   type DescribeGroupsResponseDescribedGroup,
 } from '@floe/protocol';
 import { isConsumerGroup, metadataFor } from '@floe/groups';
 import type { BrokerContext } from '../../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../../handler.ts';
-import { GROUP_OPERATIONS, OPERATIONS_NOT_REQUESTED } from './group-acl.ts';
+import { accessOf } from '../access.ts';
+import { groupOperations, OPERATIONS_NOT_REQUESTED } from './group-acl.ts';
 import { groupFailureCode } from './group-errors.ts';
 
 
@@ -21,12 +23,15 @@ export function describeGroupsHandler(ctx: BrokerContext): ApiHandler<typeof Api
     apiKey: ApiKey.DescribeGroups,
     minVersion: 0,
     maxVersion: 5,
-    async handle(_rc, request, header) {
-      const ops = header.apiVersion >= 3 && request.includeAuthorizedOperations ? GROUP_OPERATIONS : OPERATIONS_NOT_REQUESTED;
+    async handle(rc, request, header) {
+      const access = accessOf(ctx, rc);
+      const wantOps = header.apiVersion >= 3 && request.includeAuthorizedOperations;
       const response = defaultDescribeGroupsResponse();
       response.groups = await Promise.all(
         request.groups.map(async (groupId): Promise<DescribeGroupsResponseDescribedGroup> => {
-          const out = { ...defaultDescribeGroupsResponseDescribedGroup(), groupId, authorizedOperations: ops };
+          const out = { ...defaultDescribeGroupsResponseDescribedGroup(), groupId, authorizedOperations: wantOps ? groupOperations(access, groupId) : OPERATIONS_NOT_REQUESTED };
+          // Describe on the group, else GROUP_AUTHORIZATION_FAILED and nothing of it.
+          if (!access.group('Describe', groupId)) return { ...out, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, authorizedOperations: OPERATIONS_NOT_REQUESTED };
           try {
             const g = await ctx.groups.describe(groupId);
             // A consumer-protocol group is not a classic group: Kafka describes it as Dead here;

@@ -15,16 +15,22 @@ import {
 } from '@floe/protocol';
 import type { BrokerContext } from '../../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../../handler.ts';
+import { accessOf, type Access } from '../access.ts';
 import { coordinatorNode } from '../coordinator-node.ts';
 
 const GROUP_KEY = 0;
 const TRANSACTION_KEY = 1;
 
 export function findCoordinatorHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.FindCoordinator> {
-  const answer = (key: string, keyType: number): FindCoordinatorResponseCoordinator => {
+  const answer = (key: string, keyType: number, access: Access): FindCoordinatorResponseCoordinator => {
     const out = { ...defaultFindCoordinatorResponseCoordinator(), key, nodeId: -1, host: '', port: -1 };
     if (keyType !== GROUP_KEY && keyType !== TRANSACTION_KEY) {
       return { ...out, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `unknown coordinator key type ${keyType}` };
+    }
+    // Describe on the group, or on the transactional id, as Kafka checks it.
+    if (keyType === GROUP_KEY && !access.group('Describe', key)) return { ...out, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, errorMessage: null };
+    if (keyType === TRANSACTION_KEY && !access.transactionalId('Describe', key)) {
+      return { ...out, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: null };
     }
     if (key === '') return { ...out, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'empty coordinator key' };
     const nodes = ctx.nodes();
@@ -36,13 +42,14 @@ export function findCoordinatorHandler(ctx: BrokerContext): ApiHandler<typeof Ap
     apiKey: ApiKey.FindCoordinator,
     minVersion: 0,
     maxVersion: 6,
-    async handle(_rc, request, header) {
+    async handle(rc, request, header) {
       const response = defaultFindCoordinatorResponse();
+      const access = accessOf(ctx, rc);
       if (header.apiVersion >= 4) {
-        response.coordinators = request.coordinatorKeys.map((k) => answer(k, request.keyType));
+        response.coordinators = request.coordinatorKeys.map((k) => answer(k, request.keyType, access));
         return response;
       }
-      const a = answer(request.key, header.apiVersion >= 1 ? request.keyType : GROUP_KEY);
+      const a = answer(request.key, header.apiVersion >= 1 ? request.keyType : GROUP_KEY, access);
       response.errorCode = a.errorCode;
       response.errorMessage = a.errorMessage;
       response.nodeId = a.nodeId;

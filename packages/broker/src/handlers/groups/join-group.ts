@@ -10,6 +10,7 @@ import { ApiKey, defaultJoinGroupResponse, ErrorCode } from '@floe/protocol';
 import type { BrokerContext } from '../../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../../handler.ts';
 import { clientHostOf, groupErrorCode, groupFailureCode } from './group-errors.ts';
+import { accessOf } from '../access.ts';
 
 export function joinGroupHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.JoinGroup> {
   return defineHandler({
@@ -20,6 +21,9 @@ export function joinGroupHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.J
       const response = defaultJoinGroupResponse();
       response.memberId = request.memberId;
       response.generationId = -1;
+      if (!accessOf(ctx, rc).group('Read', request.groupId)) {
+        return { ...response, memberId: '', errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
+      }
       try {
         const step = await ctx.groups.join(
           {

@@ -5,14 +5,16 @@ import { ApiKey, defaultLeaveGroupResponse, ErrorCode } from '@floe/protocol';
 import type { BrokerContext } from '../../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../../handler.ts';
 import { groupErrorCode, groupFailureCode } from './group-errors.ts';
+import { accessOf } from '../access.ts';
 
 export function leaveGroupHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.LeaveGroup> {
   return defineHandler({
     apiKey: ApiKey.LeaveGroup,
     minVersion: 0,
     maxVersion: 5,
-    async handle(_rc, request, header) {
+    async handle(rc, request, header) {
       const response = defaultLeaveGroupResponse();
+      if (!accessOf(ctx, rc).group('Read', request.groupId)) return { ...response, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
       const batched = header.apiVersion >= 3;
       const leaving = batched
         ? request.members.map((m) => ({ memberId: m.memberId, instanceId: m.groupInstanceId }))

@@ -5,14 +5,18 @@ import { ApiKey, defaultListGroupsResponse } from '@floe/protocol';
 import type { BrokerContext } from '../../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../../handler.ts';
 import { groupFailureCode } from './group-errors.ts';
+import { accessOf } from '../access.ts';
 
 export function listGroupsHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.ListGroups> {
   return defineHandler({
     apiKey: ApiKey.ListGroups,
     minVersion: 0,
     maxVersion: 5,
-    async handle(_rc, request, header) {
+    async handle(rc, request, header) {
       const response = defaultListGroupsResponse();
+      // Describe on the cluster lists every group; otherwise only the groups the principal may Describe.
+      const access = accessOf(ctx, rc);
+      const all = access.cluster('Describe');
       const states = new Set(header.apiVersion >= 4 ? request.statesFilter.map((s) => s.toLowerCase()) : []);
       const types = new Set(header.apiVersion >= 5 ? request.typesFilter.map((s) => s.toLowerCase()) : []);
       try {
@@ -20,6 +24,7 @@ export function listGroupsHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.
         response.groups = groups
           .filter((g) => states.size === 0 || states.has(g.state.toLowerCase()))
           .filter((g) => types.size === 0 || types.has(g.type))
+          .filter((g) => all || access.group('Describe', g.groupId))
           .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, groupState: g.state, groupType: g.type }));
       } catch (err) {
         response.errorCode = groupFailureCode(err);

@@ -19,6 +19,7 @@ import {
 import type { CommittedOffset } from '@floe/groups';
 import type { BrokerContext } from '../../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../../handler.ts';
+import { accessOf } from '../access.ts';
 import { groupErrorCode, groupFailureCode } from './group-errors.ts';
 
 /** offset.metadata.max.bytes */
@@ -29,16 +30,23 @@ export function offsetCommitHandler(ctx: BrokerContext): ApiHandler<typeof ApiKe
     apiKey: ApiKey.OffsetCommit,
     minVersion: 0,
     maxVersion: 9,
-    async handle(_rc, request, header) {
+    async handle(rc, request, header) {
       const now = Date.now();
+      // Read on the group (else every partition GROUP_AUTHORIZATION_FAILED), then Read on each
+      // topic (else its partitions TOPIC_AUTHORIZATION_FAILED), as Kafka checks them.
+      const access = accessOf(ctx, rc);
+      const groupAllowed = access.group('Read', request.groupId);
       const topics: OffsetCommitResponseTopic[] = [];
       // The response slots that wait for the group's verdict, with what they commit.
       const pending: { slot: OffsetCommitResponsePartition; offset: CommittedOffset }[] = [];
       for (const t of request.topics) {
-        const topic = await ctx.topics.byNameOrLoad(t.name);
+        const denied = !groupAllowed ? ErrorCode.GROUP_AUTHORIZATION_FAILED : access.topic('Read', t.name) ? ErrorCode.NONE : ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+        const topic = denied === ErrorCode.NONE ? await ctx.topics.byNameOrLoad(t.name) : undefined;
         const partitions = t.partitions.map((p) => {
           const slot: OffsetCommitResponsePartition = { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE };
-          if (!topic || p.partitionIndex < 0 || p.partitionIndex >= topic.partitions) {
+          if (denied !== ErrorCode.NONE) {
+            slot.errorCode = denied;
+          } else if (!topic || p.partitionIndex < 0 || p.partitionIndex >= topic.partitions) {
             slot.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
           } else if (p.committedMetadata !== null && Buffer.byteLength(p.committedMetadata) > MAX_OFFSET_METADATA_BYTES) {
             slot.errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE;

@@ -8,6 +8,7 @@ import { isConsumerGroup, metadataFor, subscribedTopics, type AnyGroup } from '@
 import type { BrokerContext } from '../../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../../handler.ts';
 import { groupErrorCode, groupFailureCode } from './group-errors.ts';
+import { accessOf } from '../access.ts';
 
 /** The topics a group's members subscribe to; undefined when its protocol carries no subscription. */
 function subscriptions(g: AnyGroup, requested: readonly string[]): Set<string> | undefined {
@@ -33,15 +34,24 @@ export function offsetDeleteHandler(ctx: BrokerContext): ApiHandler<typeof ApiKe
     apiKey: ApiKey.OffsetDelete,
     minVersion: 0,
     maxVersion: 0,
-    async handle(_rc, request) {
+    async handle(rc, request) {
       const response = defaultOffsetDeleteResponse();
       if (request.groupId === '') {
         response.errorCode = ErrorCode.INVALID_GROUP_ID;
         return response;
       }
+      // Delete on the group (else a top-level GROUP_AUTHORIZATION_FAILED), Read on each topic
+      // (else its partitions TOPIC_AUTHORIZATION_FAILED and their offsets kept), as in Kafka.
+      const access = accessOf(ctx, rc);
+      if (!access.group('Delete', request.groupId)) {
+        response.errorCode = ErrorCode.GROUP_AUTHORIZATION_FAILED;
+        return response;
+      }
       const known: { topic: string; partition: number }[] = [];
       const unknown = new Set<string>();
+      const denied = new Set(request.topics.filter((t) => !access.topic('Read', t.name)).map((t) => t.name));
       for (const t of request.topics) {
+        if (denied.has(t.name)) continue;
         const topic = await ctx.topics.byNameOrLoad(t.name);
         for (const p of t.partitions) {
           if (topic && p.partitionIndex >= 0 && p.partitionIndex < topic.partitions) known.push({ topic: t.name, partition: p.partitionIndex });
@@ -58,7 +68,9 @@ export function offsetDeleteHandler(ctx: BrokerContext): ApiHandler<typeof ApiKe
           name: t.name,
           partitions: t.partitions.map((p) => ({
             partitionIndex: p.partitionIndex,
-            errorCode: unknown.has(`${t.name}\0${p.partitionIndex}`)
+            errorCode: denied.has(t.name)
+              ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
+              : unknown.has(`${t.name}\0${p.partitionIndex}`)
               ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
               : r.subscribed.has(t.name)
                 ? ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC

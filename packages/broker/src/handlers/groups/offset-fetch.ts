@@ -19,6 +19,7 @@ import {
 import type { CommittedOffset } from '@floe/groups';
 import type { BrokerContext } from '../../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../../handler.ts';
+import { accessOf, type Access } from '../access.ts';
 import { groupErrorCode, groupFailureCode } from './group-errors.ts';
 
 type Wanted = { name: string; partitionIndexes: number[] }[] | null;
@@ -32,9 +33,13 @@ export function offsetFetchHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey
   const fetchGroup = async (
     groupId: string,
     wanted: Wanted,
+    access: Access,
     member?: { memberId: string | null; memberEpoch: number },
   ): Promise<{ errorCode: number; topics: OffsetFetchResponseTopics[] }> => {
     if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, topics: [] };
+    // Describe on the group, then on each topic: all-topics answers leave out the topics the
+    // principal may not Describe, named ones get TOPIC_AUTHORIZATION_FAILED (Kafka's rules).
+    if (!access.group('Describe', groupId)) return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] };
     let committed: CommittedOffset[];
     try {
       if (member && member.memberId !== null && member.memberEpoch >= 0) {
@@ -62,6 +67,7 @@ export function offsetFetchHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey
     if (wanted === null) {
       const byTopic = new Map<string, OffsetFetchResponsePartitions[]>();
       for (const o of live.values()) {
+        if (!access.topic('Describe', o.topic)) continue;
         let list = byTopic.get(o.topic);
         if (!list) byTopic.set(o.topic, (list = []));
         list.push(answer(o));
@@ -73,6 +79,7 @@ export function offsetFetchHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey
       topics: wanted.map((t) => ({
         name: t.name,
         partitions: t.partitionIndexes.map((p) => {
+          if (!access.topic('Describe', t.name)) return { ...noOffset(p), errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED };
           const o = live.get(`${t.name}\0${p}`);
           return o ? answer(o) : noOffset(p);
         }),
@@ -84,19 +91,20 @@ export function offsetFetchHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey
     apiKey: ApiKey.OffsetFetch,
     minVersion: 0,
     maxVersion: 9,
-    async handle(_rc, request, header) {
+    async handle(rc, request, header) {
       const response = defaultOffsetFetchResponse();
+      const access = accessOf(ctx, rc);
       if (header.apiVersion >= 8) {
         response.groups = await Promise.all(
           request.groups.map(async (g) => {
-            const r = await fetchGroup(g.groupId, g.topics, header.apiVersion >= 9 ? g : undefined);
+            const r = await fetchGroup(g.groupId, g.topics, access, header.apiVersion >= 9 ? g : undefined);
             return { groupId: g.groupId, errorCode: r.errorCode, topics: r.topics };
           }),
         );
         return response;
       }
       // v0-1 always name their topics; null means "all" from v2 on.
-      const r = await fetchGroup(request.groupId, header.apiVersion >= 2 ? request.topics : (request.topics ?? []));
+      const r = await fetchGroup(request.groupId, header.apiVersion >= 2 ? request.topics : (request.topics ?? []), access);
       response.errorCode = header.apiVersion >= 2 ? r.errorCode : ErrorCode.NONE;
       response.topics = r.topics;
       if (header.apiVersion < 2 && r.errorCode !== ErrorCode.NONE) {

@@ -1,10 +1,11 @@
 // SyncGroup (key 14), versions 0-5: the leader hands out the assignment, every member gets its
 // own. A follower that syncs before the leader waits for it (or for the rebalance that replaces
 // the generation: REBALANCE_IN_PROGRESS). v5 checks protocolType and protocolName.
-import { ApiKey, defaultSyncGroupResponse } from '@floe/protocol';
+import { ApiKey, defaultSyncGroupResponse, ErrorCode } from '@floe/protocol';
 import type { BrokerContext } from '../../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../../handler.ts';
 import { groupErrorCode, groupFailureCode } from './group-errors.ts';
+import { accessOf } from '../access.ts';
 
 export function syncGroupHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.SyncGroup> {
   return defineHandler({
@@ -13,6 +14,7 @@ export function syncGroupHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.S
     maxVersion: 5,
     async handle(rc, request, header) {
       const response = defaultSyncGroupResponse();
+      if (!accessOf(ctx, rc).group('Read', request.groupId)) return { ...response, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
       try {
         const step = await ctx.groups.sync(
           {
