@@ -48,4 +48,12 @@ export interface BrokerAcls {
   table: Pick<AclTable, 'create' | 'delete' | 'read'>;
   /** Re-reads the ACLs into `authorizer` (after a change made on this node, so it applies here at once). */
   refresh(): Promise<void>;
+  /**
+   * Audit log lines, one per ACL decision, on the request's logger: `denied` logs refusals,
+   * `all` every decision, `off` none.
+   */
+  audit?: AuditMode;
 }
+
+export const AUDIT_MODES = ['off', 'denied', 'all'] as const;
+export type AuditMode = (typeof AUDIT_MODES)[number];

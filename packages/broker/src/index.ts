@@ -26,7 +26,8 @@ export {
 } from './listener.ts';
 export type { ConnectionInfo, ConnectionState, RequestEvent } from './connection.ts';
 export { silentLogger, type LogFields, type Logger } from './logger.ts';
-export type { BrokerAcls, BrokerContext, BrokerNode, BrokerSettings } from './broker-context.ts';
+export type { AuditMode, BrokerAcls, BrokerContext, BrokerNode, BrokerSettings } from './broker-context.ts';
+export { AUDIT_MODES } from './broker-context.ts';
 export { accessOf, clientHostAddress, type Access } from './handlers/access.ts';
 export { TopicCache } from './topic-cache.ts';
 export { brokerHandlers } from './handlers/all-handlers.ts';

@@ -168,7 +168,7 @@ export async function startBroker(config: FloeConfig, logger: Logger): Promise<R
       defaultPartitions: config.defaultPartitions,
       maxMessageBytes: 1048588,
     },
-    ...(acls && aclTable ? { acls: { authorizer: acls, table: aclTable, refresh: () => acls.refresh() } } : {}),
+    ...(acls && aclTable ? { acls: { authorizer: acls, table: aclTable, refresh: () => acls.refresh(), audit: config.auditLog } } : {}),
   };
   let listener: KafkaListener;
   let http: RunningHttpServer;

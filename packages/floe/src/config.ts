@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { parseSuperUsers } from '@floe/authz';
+import { AUDIT_MODES, type AuditMode } from '@floe/broker';
 
 /** Broker settings. Each comes from a command-line flag, else an environment variable, else a default. */
 export interface FloeConfig {
@@ -48,6 +49,8 @@ export interface FloeConfig {
   superUsers: string[];
   /** How often each node looks for ACL changes. */
   aclRefreshMs: number;
+  /** Audit log lines of ACL decisions: none, refusals only, or every decision. */
+  auditLog: AuditMode;
 }
 
 export const AUTHORIZERS = ['none', 'acl'] as const;
@@ -106,6 +109,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'slowRequestMs', flag: '--slow-request-ms', env: 'FLOE_SLOW_REQUEST_MS', help: 'requests slower than this are logged at warn (default 2000)', default: () => '2000' },
   { key: 'authorizer', flag: '--authorizer', env: 'FLOE_AUTHORIZER', help: 'none (default) or acl: check every Kafka request against the ACLs, deny what is not allowed', default: () => 'none' },
   { key: 'superUsers', flag: '--super-users', env: 'FLOE_SUPER_USERS', help: 'principals allowed everything, as User:a;User:b (Kafka\'s super.users)' },
+  { key: 'auditLog', flag: '--audit-log', env: 'FLOE_AUDIT_LOG', help: 'with the authorizer on, log ACL decisions (principal, operation, resource, allowed): off (default), denied or all', default: () => 'off' },
   { key: 'aclRefreshMs', flag: '--acl-refresh-ms', env: 'FLOE_ACL_REFRESH_MS', help: 'how often a node looks for ACL changes (default 1000)', default: () => '1000' },
 ];
 
@@ -243,6 +247,7 @@ export function loadConfig(
     authorizer: oneOf(get('authorizer')!, AUTHORIZERS, 'FLOE_AUTHORIZER'),
     superUsers,
     aclRefreshMs: parseInt32(get('aclRefreshMs')!, 'FLOE_ACL_REFRESH_MS', 10, 60_000),
+    auditLog: oneOf(get('auditLog')!, AUDIT_MODES, 'FLOE_AUDIT_LOG'),
   };
 }
 

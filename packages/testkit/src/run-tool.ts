@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 export interface ToolResult {
   code: number | null;
@@ -72,10 +73,16 @@ export function runTool(
   });
 }
 
-/** The Java command line for one of Kafka's tools (`org.apache.kafka.tools.X`). */
-export function javaTool(java: string, classpath: string, mainClass: string, args: string[]) {
+/** Errors of Kafka's tools and clients on stderr (infra/test-env/kafka-tools/log4j2.properties). */
+export const TOOLS_LOG4J = fileURLToPath(new URL('../../../infra/test-env/kafka-tools/log4j2.properties', import.meta.url));
+
+/**
+ * The Java command line for one of Kafka's tools (`org.apache.kafka.tools.X`), logging with
+ * `log4jConfig` (default: errors on stderr).
+ */
+export function javaTool(java: string, classpath: string, mainClass: string, args: string[], log4jConfig = TOOLS_LOG4J) {
   return {
     command: java,
-    args: ['-Xmx512m', '-cp', classpath, mainClass, ...args],
+    args: ['-Xmx512m', `-Dlog4j2.configurationFile=${log4jConfig}`, '-cp', classpath, mainClass, ...args],
   };
 }

@@ -36,13 +36,22 @@ export function accessOf(ctx: BrokerContext, rc: RequestContext): Access {
   const acls = ctx.acls;
   if (!acls) return OPEN;
   const subject: Subject = { principal: rc.principal, host: clientHostAddress(rc.clientAddress) };
-  const check = (type: ResourceType) => (operation: Operation, name: string) => acls.authorizer.authorize(subject, operation, { type, name });
+  const mode = acls.audit ?? 'off';
+  // One line per decision, on the request's logger (request id, API and version come with it).
+  const audited = (allowed: boolean, operation: Operation, resource: string): boolean => {
+    if (mode === 'all' || (mode === 'denied' && !allowed)) {
+      rc.logger.info({ audit: { principal: subject.principal, host: subject.host, operation, resource, allowed } }, allowed ? 'access allowed' : 'access denied');
+    }
+    return allowed;
+  };
+  const check = (type: ResourceType) => (operation: Operation, name: string) =>
+    audited(acls.authorizer.authorize(subject, operation, { type, name }), operation, `${type}:${name}`);
   return {
     enabled: true,
     topic: check('Topic'),
     group: check('Group'),
     transactionalId: check('TransactionalId'),
-    cluster: (operation) => acls.authorizer.authorize(subject, operation, { type: 'Cluster', name: CLUSTER_NAME }),
-    anyOf: (operation, type) => acls.authorizer.authorizeAny(subject, operation, type),
+    cluster: (operation) => audited(acls.authorizer.authorize(subject, operation, { type: 'Cluster', name: CLUSTER_NAME }), operation, `Cluster:${CLUSTER_NAME}`),
+    anyOf: (operation, type) => audited(acls.authorizer.authorizeAny(subject, operation, type), operation, `${type}:(any)`),
   };
 }

@@ -170,4 +170,40 @@ describe('ACLs with the authorizer on', () => {
     await until('the DENY to be gone on the client node', 3_000, async () => (await failure(produce('acl-secret'))) === '');
     expect(await endOffset('acl-secret')).toBe('2');
   }, 120_000);
+
+  it('a consumer group needs Read on the group: the Java consumer is refused with GroupAuthorizationException and commits nothing, then consumes once allowed', async () => {
+    const consume = (group: string) =>
+      java('org.apache.kafka.tools.consumer.ConsoleConsumer', ['--bootstrap-server', clientBootstrap, '--topic', 'acl-orders', '--group', group,
+        '--from-beginning', '--max-messages', '1', '--timeout-ms', '20000']);
+    const read = await aclCommand(adminBootstrap, '--add', '--allow-principal', SUBJECT, '--operation', 'Read', '--topic', 'acl-orders');
+    expect(read.code).toBe(0);
+    await until('Read on acl-orders on the client node', 3_000, async () => {
+      const c = kafka(clientBootstrap).admin();
+      await c.connect();
+      try {
+        return (await c.fetchTopicMetadata()).topics.some((t) => t.name === 'acl-orders');
+      } finally {
+        await c.disconnect();
+      }
+    });
+
+    const refused = await consume('acl-group');
+    // ConsoleConsumer logs the exception and exits 0 having processed nothing, as against Kafka.
+    expect(refused.stdout + refused.stderr).toMatch(/Processed a total of 0 messages/);
+    expect(refused.stdout + refused.stderr).toMatch(/GroupAuthorizationException: Not authorized to access group: acl-group/);
+    // Nothing of the group was stored: no member joined, no offset committed.
+    expect((await asAdmin.listGroups()).groups.map((g) => g.groupId)).not.toContain('acl-group');
+    const kcat = await runTool(env.kcat, ['-b', clientBootstrap, '-G', 'acl-group', 'acl-orders', '-c', '1', '-e', '-X', 'session.timeout.ms=6000'], { timeoutMs: 20_000 });
+    expect(kcat.stderr).toMatch(/Group authorization failed|GROUP_AUTHORIZATION_FAILED/i);
+
+    const group = await aclCommand(adminBootstrap, '--add', '--allow-principal', SUBJECT, '--operation', 'Read', '--group', 'acl-group');
+    expect(group.code).toBe(0);
+    await new Promise((r) => setTimeout(r, 1_000)); // two refresh periods of the client node
+    const allowed = await consume('acl-group');
+    expect(allowed.code).toBe(0);
+    expect(allowed.stdout.trim().split('\n')[0]).toBe('v');
+    expect(allowed.stdout + allowed.stderr).toMatch(/Processed a total of 1 messages/);
+    const offsets = await asAdmin.fetchOffsets({ groupId: 'acl-group', topics: ['acl-orders'] });
+    expect(offsets[0]!.partitions.find((p) => p.partition === 0)!.offset).toBe('1');
+  }, 120_000);
 });

@@ -391,6 +391,7 @@ describe('consumer groups in load-balancer mode: members of one group on differe
     await until(() => caughtUp(members, ends2), 120_000, 'the group to catch up after a node was killed');
     const rebalances = assignedEventsAfter(members, before2);
     figures.push(`load-balancer mode: rebalances caused by killing one node of three under consumption: ${rebalances}`);
+    if (rebalances > 0) console.log(`why the members rebalanced (client logs):\n${members.flatMap((m) => m.groupLog()).sort().slice(-80).join('\n')}`);
     expect(rebalances).toBe(0);
     expectSoundRun(members);
     expect(skipped(members, ends2)).toEqual([]);

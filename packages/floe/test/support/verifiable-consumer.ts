@@ -39,6 +39,23 @@ export interface ConsumedRecord {
 
 let seq = 0;
 
+const COORDINATOR_LOG4J = [
+  'status = error',
+  'appender.err.type = Console',
+  'appender.err.name = err',
+  'appender.err.target = SYSTEM_ERR',
+  'appender.err.layout.type = PatternLayout',
+  'appender.err.layout.pattern = %d{HH:mm:ss.SSS} %-5p %c{1} %m%n',
+  'rootLogger.level = error',
+  'rootLogger.appenderRef.err.ref = err',
+  'logger.coordinator.name = org.apache.kafka.clients.consumer.internals',
+  'logger.coordinator.level = info',
+  '',
+].join('\n');
+
+/** Client log lines that explain a rebalance or a lost coordinator. */
+const GROUP_LOG_LINE = /joining group due to|Attempt to heartbeat failed|coordinator .* is unavailable|Requesting disconnect from last known coordinator|Lost previously assigned|Revoke previously assigned|Member .* sending LeaveGroup|failed with error|rebalance/i;
+
 export interface MemberOptions {
   bootstrap: string;
   topic: string;
@@ -83,7 +100,10 @@ export class VerifiableMember {
     if (opts.assignmentStrategy) args.push('--assignment-strategy', opts.assignmentStrategy);
     if (opts.groupProtocol) args.push('--group-protocol', opts.groupProtocol);
     if (opts.verbose) args.push('--verbose');
-    const { command, args: a } = javaTool(env.java, env.kafkaClasspath, 'org.apache.kafka.tools.VerifiableConsumer', args);
+    // The client's group coordinator logs at INFO on stderr: why it joined or lost the group.
+    const log4j = join(dir, 'log4j2.properties');
+    writeFileSync(log4j, COORDINATOR_LOG4J);
+    const { command, args: a } = javaTool(env.java, env.kafkaClasspath, 'org.apache.kafka.tools.VerifiableConsumer', args, log4j);
     this.child = spawn(command, a, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let pending = '';
     this.child.stdout!.on('data', (d: Buffer) => {
@@ -146,6 +166,12 @@ export class VerifiableMember {
         // already gone
       }
     }
+  }
+
+  /** The client's own log lines about joining, heartbeats and its coordinator (for diagnosis). */
+  groupLog(): string[] {
+    // Lines start with HH:mm:ss.SSS: sorted together, members' lines interleave in time order.
+    return this.stderr.split('\n').filter((l) => GROUP_LOG_LINE.test(l)).map((l) => `${l.slice(0, 12)} ${this.name} ${l.slice(13)}`);
   }
 
   stderrTail(): string {
