@@ -142,3 +142,27 @@ export interface AdminApi {
   /** Up to `limit` records of a partition from `offset`; undefined when the topic does not exist. */
   readRecords(topic: string, partition: number, offset: number | undefined, limit: number): Promise<RecordsPage | undefined>;
 }
+
+/** Who calls a door: the principal (Kafka's `User:name`) and the client's IP address. */
+export interface Caller {
+  principal: string;
+  host: string;
+}
+
+/** The principal of a caller that presented no credentials, as on the Kafka port. */
+export const ANONYMOUS_CALLER_PRINCIPAL = 'User:ANONYMOUS';
+
+/**
+ * The admin API as one caller may use it: with the authorizer on, each operation is checked
+ * against the ACLs for that caller (refusals are AdminError `forbidden`, lists are filtered).
+ */
+export type AdminFor = (caller: Caller) => AdminApi;
+
+/** The resources a door's ACL checks name, with Kafka's type names. */
+export type DoorResourceType = 'Topic' | 'Group' | 'Cluster';
+
+/**
+ * May `caller` do `operation` (Kafka's ACL operation: Read, Write, Describe, IdempotentWrite...)
+ * on the resource? Handed to the doors by the composition root when the authorizer is on.
+ */
+export type DoorAuthorizer = (caller: Caller, operation: string, type: DoorResourceType, name: string) => boolean;

@@ -1,6 +1,6 @@
 // The typed error of the admin contract: each door answers a kind with its own status (HTTP
-// 400/404/409/503, gRPC INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION,
-// UNAVAILABLE), always with the message.
+// 400/403/404/409/503, gRPC INVALID_ARGUMENT, PERMISSION_DENIED, NOT_FOUND, ALREADY_EXISTS,
+// FAILED_PRECONDITION, UNAVAILABLE), always with the message.
 
 /**
  * - `invalid`: the request itself is wrong (a name no topic can have, an unknown config, a count
@@ -9,9 +9,10 @@
  * - `exists`: what is to be created exists already;
  * - `conflict`: the thing is in a state that forbids the change (a group with members cannot be
  *   deleted or have its offsets reset);
- * - `unavailable`: the object store or the coordination table did not answer (retry).
+ * - `unavailable`: the object store or the coordination table did not answer (retry);
+ * - `forbidden`: the ACLs do not allow the caller this operation on this resource.
  */
-export type AdminErrorKind = 'invalid' | 'not-found' | 'exists' | 'conflict' | 'unavailable';
+export type AdminErrorKind = 'invalid' | 'not-found' | 'exists' | 'conflict' | 'unavailable' | 'forbidden';
 
 export class AdminError extends Error {
   readonly kind: AdminErrorKind;

@@ -1,8 +1,13 @@
 export { AdminError, type AdminErrorKind } from './admin-error.ts';
 export {
+  ANONYMOUS_CALLER_PRINCIPAL,
   DEFAULT_RECORDS_LIMIT,
   MAX_RECORDS_LIMIT,
   type AdminApi,
+  type AdminFor,
+  type Caller,
+  type DoorAuthorizer,
+  type DoorResourceType,
   type ConfigChanges,
   type GroupDetail,
   type GroupMemberView,

@@ -18,7 +18,8 @@ import {
   type KafkaListener,
   type Logger,
 } from '@floe/broker';
-import { AclCache, AclTable } from '@floe/authz';
+import { AclCache, AclTable, type Operation } from '@floe/authz';
+import type { AdminApi, AdminFor, DoorAuthorizer } from '@floe/admin-api';
 import type { CoordinationStats } from '@floe/coordination';
 import { GroupCoordinator } from '@floe/groups';
 import { startGrpcServer, type RunningGrpcServer } from '@floe/grpc';
@@ -26,6 +27,7 @@ import { startHttpServer, type RunningHttpServer } from '@floe/http';
 import { FloeMetrics, instrumentCoordinationStore, instrumentObjectStore } from '@floe/metrics';
 import { apiByKey } from '@floe/protocol';
 import { adminService } from './admin-service.ts';
+import { aclAdminApi } from './admin-acl.ts';
 import { consumerLag } from './consumer-lag.ts';
 import { FloeLog, ProducerIdAllocator } from '@floe/log';
 import { ConfigError, type FloeConfig } from './config.ts';
@@ -204,8 +206,19 @@ export async function startBroker(config: FloeConfig, logger: Logger): Promise<R
     },
     consumerLag: () => consumerLag(groups, log, () => ctx.topics.all()),
   });
-  // One admin API for both doors.
+  // One admin API for both doors; with the authorizer on, each caller's view of it is ACL-checked,
+  // and so are the gRPC door's produce, fetch and consume calls.
   const admin = adminService(ctx);
+  const doorAuthorizer: DoorAuthorizer | undefined = acls
+    ? (caller, operation, type, name) => {
+        const allowed = acls.authorize(caller, operation as Operation, { type, name });
+        if (config.auditLog === 'all' || (config.auditLog === 'denied' && !allowed)) {
+          logger.info({ audit: { principal: caller.principal, host: caller.host, operation, resource: `${type}:${name}`, allowed } }, allowed ? 'access allowed' : 'access denied');
+        }
+        return allowed;
+      }
+    : undefined;
+  const doorAdmin: AdminApi | AdminFor = doorAuthorizer ? (caller) => aclAdminApi(admin, doorAuthorizer, caller) : admin;
   try {
     http = await startHttpServer({
       host: config.httpListen.host,
@@ -216,7 +229,7 @@ export async function startBroker(config: FloeConfig, logger: Logger): Promise<R
         coordinationTable: async () => void (await coordination.get('nodes', leaseSortKey(membership.nodeId))),
       },
       metrics: () => metrics.scrape(),
-      admin,
+      admin: doorAdmin,
       logger,
       slowRequestMs: config.slowRequestMs,
     });
@@ -248,7 +261,8 @@ export async function startBroker(config: FloeConfig, logger: Logger): Promise<R
         },
         onBytes: (method, direction, bytes) => metrics.grpcBytes.inc({ method, direction }, bytes),
       },
-      admin,
+      admin: doorAdmin,
+      ...(doorAuthorizer ? { authorize: doorAuthorizer } : {}),
     });
   } catch (err) {
     await http.close();

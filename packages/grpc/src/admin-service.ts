@@ -3,8 +3,9 @@
 // status codes (status.ts). The checks themselves are the admin API's, shared with the HTTP door;
 // this door adds only what protobuf cannot say (unknown fields, a reset without a target, bytes
 // that do not decode).
-import type { ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
-import type { AdminApi, OffsetResetTarget, OffsetLagView } from '@floe/admin-api';
+import type { ServerUnaryCall, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { AdminApi, AdminFor, OffsetResetTarget, OffsetLagView } from '@floe/admin-api';
+import { callerOf } from './caller.ts';
 import { floe } from './protos.ts';
 import { method, unary } from './methods.ts';
 import { unknownFields } from './records-service.ts';
@@ -85,40 +86,42 @@ function resetTarget(req: floe.v1.ResetGroupOffsetsRequest): OffsetResetTarget {
 }
 
 /** The handlers of floe.v1.Admin over `admin`. */
-export function adminHandlers(admin: AdminApi): UntypedServiceImplementation {
-  const call = <Req extends object, Res>(name: string, fn: (req: Req) => Promise<Res>) =>
-    unary(async (req: Req | Undecodable) => fn(checked(req, `${name}Request`)));
+export function adminHandlers(adminFor: AdminApi | AdminFor): UntypedServiceImplementation {
+  // The API as this call's caller may use it (ACL-checked), or one API for everyone.
+  const forCaller: AdminFor = typeof adminFor === 'function' ? adminFor : () => adminFor;
+  const call = <Req extends object, Res>(name: string, fn: (req: Req, admin: AdminApi) => Promise<Res>) =>
+    unary(async (req: Req | Undecodable, c: ServerUnaryCall<Req | Undecodable, Res>) => fn(checked(req, `${name}Request`), forCaller(callerOf(c))));
   return {
-    getCluster: call('GetCluster', async () => admin.cluster()),
-    listTopics: call('ListTopics', async () => ({ topics: await admin.listTopics() })),
-    createTopic: call('CreateTopic', (req: floe.v1.CreateTopicRequest) => admin.createTopic(req.name, req.partitions ?? undefined, req.configs ?? {})),
-    describeTopic: call('DescribeTopic', async (req: floe.v1.DescribeTopicRequest) => {
+    getCluster: call('GetCluster', async (_req, admin) => admin.cluster()),
+    listTopics: call('ListTopics', async (_req, admin) => ({ topics: await admin.listTopics() })),
+    createTopic: call('CreateTopic', (req: floe.v1.CreateTopicRequest, admin) => admin.createTopic(req.name, req.partitions ?? undefined, req.configs ?? {})),
+    describeTopic: call('DescribeTopic', async (req: floe.v1.DescribeTopicRequest, admin) => {
       const topic = await admin.describeTopic(req.name);
       if (!topic) throw notFound(`no topic "${req.name}"`);
       return topic;
     }),
-    alterTopicConfigs: call('AlterTopicConfigs', (req: floe.v1.AlterTopicConfigsRequest) => admin.alterTopicConfigs(req.name, { set: req.set ?? {}, delete: req.delete ?? [] })),
-    addPartitions: call('AddPartitions', (req: floe.v1.AddPartitionsRequest) => admin.addPartitions(req.name, req.count)),
-    deleteTopic: call('DeleteTopic', async (req: floe.v1.DeleteTopicRequest) => {
+    alterTopicConfigs: call('AlterTopicConfigs', (req: floe.v1.AlterTopicConfigsRequest, admin) => admin.alterTopicConfigs(req.name, { set: req.set ?? {}, delete: req.delete ?? [] })),
+    addPartitions: call('AddPartitions', (req: floe.v1.AddPartitionsRequest, admin) => admin.addPartitions(req.name, req.count)),
+    deleteTopic: call('DeleteTopic', async (req: floe.v1.DeleteTopicRequest, admin) => {
       await admin.deleteTopic(req.name);
       return {};
     }),
-    listGroups: call('ListGroups', async () => ({ groups: await admin.listGroups() })),
-    describeGroup: call('DescribeGroup', async (req: floe.v1.DescribeGroupRequest) => {
+    listGroups: call('ListGroups', async (_req, admin) => ({ groups: await admin.listGroups() })),
+    describeGroup: call('DescribeGroup', async (req: floe.v1.DescribeGroupRequest, admin) => {
       const g = await admin.describeGroup(req.groupId);
       if (!g) throw notFound(`no group "${req.groupId}"`);
       return { ...g, offsets: offsetsMessage(g.offsets) };
     }),
-    getGroupOffsets: call('GetGroupOffsets', async (req: floe.v1.GetGroupOffsetsRequest) => {
+    getGroupOffsets: call('GetGroupOffsets', async (req: floe.v1.GetGroupOffsetsRequest, admin) => {
       const o = await admin.groupOffsets(req.groupId);
       if (!o) throw notFound(`no group "${req.groupId}"`);
       return { ...o, offsets: offsetsMessage(o.offsets) };
     }),
-    deleteGroup: call('DeleteGroup', async (req: floe.v1.DeleteGroupRequest) => {
+    deleteGroup: call('DeleteGroup', async (req: floe.v1.DeleteGroupRequest, admin) => {
       await admin.deleteGroup(req.groupId);
       return {};
     }),
-    resetGroupOffsets: call('ResetGroupOffsets', (req: floe.v1.ResetGroupOffsetsRequest) => {
+    resetGroupOffsets: call('ResetGroupOffsets', (req: floe.v1.ResetGroupOffsetsRequest, admin) => {
       const to = resetTarget(req);
       const partitions = req.partitions ?? [];
       return admin.resetGroupOffsets(req.groupId, { topic: req.topic, ...(partitions.length > 0 ? { partitions } : {}), to, execute: req.execute === true });

@@ -25,9 +25,9 @@ export function method<Req, Res>(
 }
 
 // Failed calls are logged by the request-id interceptor, with their status and request id.
-export function unary<Req, Res>(fn: (req: Req) => Promise<Res>) {
+export function unary<Req, Res>(fn: (req: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res>) {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
-    fn(call.request).then(
+    fn(call.request, call).then(
       (res) => callback(null, res),
       (err: unknown) => callback(toServiceError(err)),
     );

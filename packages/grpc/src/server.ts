@@ -14,7 +14,8 @@ import {
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
-import type { AdminApi } from '@floe/admin-api';
+import type { AdminApi, AdminFor, DoorAuthorizer, DoorResourceType } from '@floe/admin-api';
+import { callerOf } from './caller.ts';
 import type { FloeLog } from '@floe/log';
 import { ADMIN_SERVICE, adminHandlers, adminServiceDefinition } from './admin-service.ts';
 import { floe, grpc as grpcProtos } from './protos.ts';
@@ -54,8 +55,14 @@ export interface GrpcServerOptions {
   producerIds?: { allocate(): Promise<number> };
   /** Told of every finished call and of message bytes (metrics). */
   observer?: GrpcCallObserver;
-  /** The node's admin API, served as floe.v1.Admin; absent: that service is not served. */
-  admin?: AdminApi;
+  /** The node's admin API (or the API as each caller may use it), served as floe.v1.Admin; absent: not served. */
+  admin?: AdminApi | AdminFor;
+  /**
+   * ACL checks of the Records service (the authorizer on): Write on the topic to produce, Read to
+   * fetch and tail, Read on the group and its topics to consume, IdempotentWrite on the cluster
+   * for InitProducer. Refusals are PERMISSION_DENIED. Absent: every call is allowed.
+   */
+  authorize?: DoorAuthorizer;
 }
 
 export interface RunningGrpcServer {
@@ -102,15 +109,30 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
   const closing = new AbortController();
   let serving = true;
 
+  const allow = accessCheck(opts.authorize);
   server.addService(counted(recordsServiceDefinition), {
-    initProducer: unary(async (): Promise<floe.v1.IInitProducerResponse> => {
+    initProducer: unary(async (_req: floe.v1.InitProducerRequest, call): Promise<floe.v1.IInitProducerResponse> => {
+      allow(call, 'IdempotentWrite', 'Cluster', CLUSTER_NAME);
       if (!opts.producerIds) throw new GrpcStatusError(status.UNIMPLEMENTED, 'this server allocates no producer ids');
       return { producerId: await opts.producerIds.allocate(), producerEpoch: 0 };
     }),
-    produce: unary((req: floe.v1.ProduceRequest) => records.produce(req)),
-    fetch: unary((req: floe.v1.FetchRequest) => records.fetch(req)),
-    produceStream: (call: ServerDuplexStream<floe.v1.ProduceRequest, floe.v1.IProduceResponse>) => produceStream(records, call),
+    produce: unary(async (req: floe.v1.ProduceRequest, call) => {
+      allow(call, 'Write', 'Topic', req.topic);
+      return records.produce(req);
+    }),
+    fetch: unary(async (req: floe.v1.FetchRequest, call) => {
+      allow(call, 'Read', 'Topic', req.topic);
+      return records.fetch(req);
+    }),
+    produceStream: (call: ServerDuplexStream<floe.v1.ProduceRequest, floe.v1.IProduceResponse>) =>
+      produceStream(records, call, (req) => allow(call, 'Write', 'Topic', req.topic)),
     tail: (call: ServerWritableStream<floe.v1.TailRequest, floe.v1.ITailResponse>) => {
+      try {
+        allow(call, 'Read', 'Topic', call.request.topic);
+      } catch (err) {
+        call.emit('error', toServiceError(err));
+        return;
+      }
       const ac = new AbortController();
       const abort = () => ac.abort();
       call.on('cancelled', abort);
@@ -133,7 +155,11 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
         call.emit('error', { code: status.UNIMPLEMENTED, details: 'this server has no group coordinator' });
         return;
       }
-      consumeStream({ log: opts.log, records, groups: opts.groups, clientHost: call.getPeer() }, closing.signal, call);
+      const authorizeSubscribe = (sub: floe.v1.IConsumeSubscribe) => {
+        allow(call, 'Read', 'Group', sub.groupId ?? '');
+        for (const topic of sub.topics ?? []) allow(call, 'Read', 'Topic', topic);
+      };
+      consumeStream({ log: opts.log, records, groups: opts.groups, clientHost: call.getPeer() }, closing.signal, call, authorizeSubscribe);
     },
   });
 
@@ -198,7 +224,11 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
  * status; requests after it are not appended (those already handed to the log may still land).
  * More than STREAM_MAX_IN_FLIGHT unacknowledged requests pause reading from the client.
  */
-function produceStream(records: RecordsService, call: ServerDuplexStream<floe.v1.ProduceRequest, floe.v1.IProduceResponse>): void {
+function produceStream(
+  records: RecordsService,
+  call: ServerDuplexStream<floe.v1.ProduceRequest, floe.v1.IProduceResponse>,
+  authorize: (req: floe.v1.ProduceRequest) => void,
+): void {
   let turn: Promise<unknown> = Promise.resolve();
   let acks: Promise<unknown> = Promise.resolve();
   let inFlight = 0;
@@ -226,6 +256,7 @@ function produceStream(records: RecordsService, call: ServerDuplexStream<floe.v1
       if (stopped) return undefined;
       let prepared;
       try {
+        authorize(req);
         prepared = await records.prepareProduce(req);
       } catch (err) {
         stopped = true; // no later request of this stream is appended
@@ -296,6 +327,7 @@ function consumeStream(
   deps: Parameters<typeof openConsumeSession>[0],
   closing: AbortSignal,
   call: ServerDuplexStream<floe.v1.ConsumeRequest, floe.v1.IConsumeResponse>,
+  authorizeSubscribe: (sub: floe.v1.IConsumeSubscribe) => void,
 ): void {
   const ac = new AbortController();
   const abort = () => ac.abort();
@@ -324,6 +356,7 @@ function consumeStream(
         if (req.$unknowns && req.$unknowns.length > 0) throw invalidArgument('ConsumeRequest has unknown fields');
         if (!session) {
           if (req.kind !== 'subscribe') throw invalidArgument('the first ConsumeRequest must be a subscribe');
+          authorizeSubscribe(req.subscribe!);
           session = await openConsumeSession(deps, req.subscribe!, send);
           session.run(ac.signal).then(() => finish(), finish);
         } else {
@@ -340,4 +373,18 @@ function consumeStream(
   });
   // Half-closed: answer the commits already sent, then leave.
   call.on('end', () => void turn.then(() => (session ? ac.abort() : finish())));
+}
+
+/** The name of the one Cluster resource in ACLs, as on the Kafka door. */
+const CLUSTER_NAME = 'kafka-cluster';
+
+/** A check that throws PERMISSION_DENIED when the ACLs refuse the call's caller (a no-op without an authorizer). */
+function accessCheck(authorize: DoorAuthorizer | undefined) {
+  return (call: { getPeer(): string }, operation: string, type: DoorResourceType, name: string | null | undefined): void => {
+    if (!authorize) return;
+    const resource = name ?? '';
+    if (!authorize(callerOf(call), operation, type, resource)) {
+      throw new GrpcStatusError(status.PERMISSION_DENIED, `not authorized: ${operation} on ${type.toLowerCase()} "${resource}"`);
+    }
+  };
 }

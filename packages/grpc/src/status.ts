@@ -24,6 +24,7 @@ export const ADMIN_STATUS: Readonly<Record<AdminErrorKind, status>> = {
   exists: status.ALREADY_EXISTS,
   conflict: status.FAILED_PRECONDITION,
   unavailable: status.UNAVAILABLE,
+  forbidden: status.PERMISSION_DENIED,
 };
 
 /** The gRPC status code of an error of the log or the admin API (or of anything else: storage unreachable). */

@@ -4,7 +4,8 @@
 // kafka-consumer-groups --reset-offsets). Bodies are checked by their JSON schemas first
 // (unknown fields and wrong types are 400); the node applies Kafka's checks after.
 import type { FastifyInstance } from 'fastify';
-import type { AdminApi, OffsetResetTarget } from '@floe/admin-api';
+import type { AdminFor, OffsetResetTarget } from '@floe/admin-api';
+import { callerOf } from './caller.ts';
 import { error, groupParams, offsetLag, topicDetail, topicName, topicParams, topicSummary } from './admin-schemas.ts';
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
@@ -34,7 +35,7 @@ function resetTarget(body: ResetBody): OffsetResetTarget | string {
   }
 }
 
-export function registerAdminChangeRoutes(app: FastifyInstance, admin: AdminApi): void {
+export function registerAdminChangeRoutes(app: FastifyInstance, admin: AdminFor): void {
   app.patch<{ Params: { name: string }; Body: { set?: Record<string, string>; delete?: string[] } }>('/api/v1/topics/:name/configs', {
     schema: {
       summary: 'Sets and deletes configs of a topic (as IncrementalAlterConfigs SET and DELETE; deleted names return to their defaults); answers the topic',
@@ -49,7 +50,7 @@ export function registerAdminChangeRoutes(app: FastifyInstance, admin: AdminApi)
       },
       response: { 200: topicDetail, 400: error, 404: error },
     },
-    handler: async (req) => admin.alterTopicConfigs(req.params.name, { set: req.body.set ?? {}, delete: req.body.delete ?? [] }),
+    handler: async (req) => admin(callerOf(req)).alterTopicConfigs(req.params.name, { set: req.body.set ?? {}, delete: req.body.delete ?? [] }),
   });
 
   app.post<{ Params: { name: string }; Body: { count: number } }>('/api/v1/topics/:name/partitions', {
@@ -64,7 +65,7 @@ export function registerAdminChangeRoutes(app: FastifyInstance, admin: AdminApi)
       },
       response: { 200: topicSummary, 400: error, 404: error },
     },
-    handler: async (req) => admin.addPartitions(req.params.name, req.body.count),
+    handler: async (req) => admin(callerOf(req)).addPartitions(req.params.name, req.body.count),
   });
 
   app.get<{ Params: { groupId: string } }>('/api/v1/groups/:groupId/offsets', {
@@ -77,7 +78,7 @@ export function registerAdminChangeRoutes(app: FastifyInstance, admin: AdminApi)
       },
     },
     handler: async (req, reply) => {
-      const offsets = await admin.groupOffsets(req.params.groupId);
+      const offsets = await admin(callerOf(req)).groupOffsets(req.params.groupId);
       if (!offsets) return reply.code(404).send({ error: `no group "${req.params.groupId}"` });
       return offsets;
     },
@@ -90,7 +91,7 @@ export function registerAdminChangeRoutes(app: FastifyInstance, admin: AdminApi)
       response: { 204: { type: 'null' }, 404: error, 409: error },
     },
     handler: async (req, reply) => {
-      await admin.deleteGroup(req.params.groupId);
+      await admin(callerOf(req)).deleteGroup(req.params.groupId);
       return reply.code(204).send();
     },
   });
@@ -138,7 +139,7 @@ export function registerAdminChangeRoutes(app: FastifyInstance, admin: AdminApi)
       const to = resetTarget(req.body);
       if (typeof to === 'string') return reply.code(400).send({ error: to });
       const { topic, partitions, execute } = req.body;
-      return admin.resetGroupOffsets(req.params.groupId, { topic, ...(partitions ? { partitions } : {}), to, execute: execute === true });
+      return admin(callerOf(req)).resetGroupOffsets(req.params.groupId, { topic, ...(partitions ? { partitions } : {}), to, execute: execute === true });
     },
   });
 }

@@ -6,9 +6,10 @@ import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance } from 'fastify';
 import { registerAdminChangeRoutes } from './admin-change-routes.ts';
 import { error, groupParams, offsetLag, topicDetail, topicName, topicParams, topicSummary } from './admin-schemas.ts';
-import { AdminError, DEFAULT_RECORDS_LIMIT, MAX_RECORDS_LIMIT, type AdminApi, type AdminErrorKind, type StoredRecord } from '@floe/admin-api';
+import { AdminError, DEFAULT_RECORDS_LIMIT, MAX_RECORDS_LIMIT, type AdminErrorKind, type AdminFor, type StoredRecord } from '@floe/admin-api';
+import { callerOf } from './caller.ts';
 
-const STATUS: Record<AdminErrorKind, number> = { invalid: 400, 'not-found': 404, exists: 409, conflict: 409, unavailable: 503 };
+const STATUS: Record<AdminErrorKind, number> = { invalid: 400, forbidden: 403, 'not-found': 404, exists: 409, conflict: 409, unavailable: 503 };
 
 /** Bytes as JSON: UTF-8 text when they are valid UTF-8, else base64 (and the encoding says so). */
 function rendered(bytes: Buffer | null): { text: string | null; encoding: 'utf8' | 'base64' } {
@@ -45,7 +46,7 @@ const limitQuery = {
   description: `most records answered, 1-${MAX_RECORDS_LIMIT} (default ${DEFAULT_RECORDS_LIMIT})`,
 } as const;
 
-export function registerAdminRoutes(app: FastifyInstance, admin: AdminApi): void {
+export function registerAdminRoutes(app: FastifyInstance, admin: AdminFor): void {
   app.setErrorHandler((err, _req, reply) => {
     if (err instanceof AdminError) return reply.code(STATUS[err.kind]).send({ error: err.message });
     const e = err as { validation?: unknown; statusCode?: number; message: string };
@@ -74,12 +75,12 @@ export function registerAdminRoutes(app: FastifyInstance, admin: AdminApi): void
         },
       },
     },
-    handler: () => admin.cluster(),
+    handler: (req) => admin(callerOf(req)).cluster(),
   });
 
   app.get('/api/v1/topics', {
     schema: { summary: 'Every topic', response: { 200: { type: 'array', items: topicSummary } } },
-    handler: () => admin.listTopics(),
+    handler: (req) => admin(callerOf(req)).listTopics(),
   });
 
   app.post<{ Body: { name: string; partitions?: number; configs?: Record<string, string> } }>('/api/v1/topics', {
@@ -98,7 +99,7 @@ export function registerAdminRoutes(app: FastifyInstance, admin: AdminApi): void
       response: { 201: topicSummary, 400: error, 409: error },
     },
     handler: async (req, reply) => {
-      const created = await admin.createTopic(req.body.name, req.body.partitions, req.body.configs ?? {});
+      const created = await admin(callerOf(req)).createTopic(req.body.name, req.body.partitions, req.body.configs ?? {});
       return reply.code(201).send(created);
     },
   });
@@ -113,7 +114,7 @@ export function registerAdminRoutes(app: FastifyInstance, admin: AdminApi): void
       },
     },
     handler: async (req, reply) => {
-      const topic = await admin.describeTopic(req.params.name);
+      const topic = await admin(callerOf(req)).describeTopic(req.params.name);
       if (!topic) return reply.code(404).send({ error: `no topic "${req.params.name}"` });
       return topic;
     },
@@ -126,7 +127,7 @@ export function registerAdminRoutes(app: FastifyInstance, admin: AdminApi): void
       response: { 204: { type: 'null' }, 404: error },
     },
     handler: async (req, reply) => {
-      await admin.deleteTopic(req.params.name);
+      await admin(callerOf(req)).deleteTopic(req.params.name);
       return reply.code(204).send();
     },
   });
@@ -144,7 +145,7 @@ export function registerAdminRoutes(app: FastifyInstance, admin: AdminApi): void
         },
       },
     },
-    handler: () => admin.listGroups(),
+    handler: (req) => admin(callerOf(req)).listGroups(),
   });
 
   app.get<{ Params: { groupId: string } }>('/api/v1/groups/:groupId', {
@@ -178,7 +179,7 @@ export function registerAdminRoutes(app: FastifyInstance, admin: AdminApi): void
       },
     },
     handler: async (req, reply) => {
-      const group = await admin.describeGroup(req.params.groupId);
+      const group = await admin(callerOf(req)).describeGroup(req.params.groupId);
       if (!group) return reply.code(404).send({ error: `no group "${req.params.groupId}"` });
       return group;
     },
@@ -228,7 +229,7 @@ export function registerAdminRoutes(app: FastifyInstance, admin: AdminApi): void
       const offset = req.query.offset === undefined ? undefined : Number(req.query.offset);
       if (offset !== undefined && !Number.isSafeInteger(offset)) return reply.code(400).send({ error: `offset must be 0 to 2^53-1, not ${req.query.offset}` });
       const limit = req.query.limit === undefined ? DEFAULT_RECORDS_LIMIT : Number(req.query.limit);
-      const page = await admin.readRecords(name, partition, offset, limit);
+      const page = await admin(callerOf(req)).readRecords(name, partition, offset, limit);
       if (!page) return reply.code(404).send({ error: `no topic "${name}"` });
       return { topic: name, partition, logStartOffset: page.logStartOffset, highWatermark: page.highWatermark, nextOffset: page.nextOffset, records: page.records.map(recordJson) };
     },

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import type { AdminApi } from '@floe/admin-api';
+import type { AdminApi, AdminFor } from '@floe/admin-api';
 import { registerAdminRoutes } from './admin-routes.ts';
 import { registerRequestLogging, requestIdOptions, type HttpLogger } from './request-logging.ts';
 
@@ -20,7 +20,7 @@ export interface HttpServerOptions {
   /** The Prometheus exposition served at /metrics. */
   metrics: () => Promise<{ contentType: string; body: string }>;
   /** The JSON admin API under /api/v1 (described at /openapi.json) and the web console at /; absent: neither is served. */
-  admin?: AdminApi;
+  admin?: AdminApi | AdminFor;
   /** Where requests are logged, each with its id (see request-logging.ts). Default: nowhere. */
   logger?: HttpLogger;
   /** A request answered later than this is logged at warn. Default 2 s. */
@@ -106,7 +106,9 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyI
   });
 
   if (opts.admin) {
-    registerAdminRoutes(app, opts.admin);
+    const admin = opts.admin;
+    // One API for everyone, or the API as each caller may use it (ACL-checked).
+    registerAdminRoutes(app, typeof admin === 'function' ? admin : () => admin);
     registerConsole(app);
   }
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

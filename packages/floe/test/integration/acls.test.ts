@@ -7,6 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type AddressInfo } from 'node:net';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { status } from '@grpc/grpc-js';
+import { adminClient, callUnary, recordsClient } from '@floe/grpc';
 import { silentLogger } from '@floe/broker';
 import { javaTool, loadTestEnv, runTool, type ToolResult } from '@floe/testkit';
 import { startBroker, type RunningBroker } from '../../src/broker.ts';
@@ -206,4 +208,52 @@ describe('ACLs with the authorizer on', () => {
     const offsets = await asAdmin.fetchOffsets({ groupId: 'acl-group', topics: ['acl-orders'] });
     expect(offsets[0]!.partitions.find((p) => p.partition === 0)!.offset).toBe('1');
   }, 120_000);
+
+  it('the gRPC and HTTP doors enforce the same ACLs: 403 / PERMISSION_DENIED, nothing written or revealed; probes stay open', async () => {
+    // What the earlier tests granted ANONYMOUS: Write and Describe on topics prefixed acl-, Read
+    // on acl-orders and on the group acl-group. Nothing on the topic door-other.
+    await asAdmin.createTopics({ topics: [{ topic: 'door-other' }] });
+    const http = (path: string, init?: RequestInit) => fetch(`http://127.0.0.1:${client.httpPort}${path}`, init);
+    const json = { 'content-type': 'application/json' };
+
+    for (const probe of ['/healthz', '/readyz', '/metrics']) expect((await http(probe)).status).toBe(200);
+    const topics = (await (await http('/api/v1/topics')).json()) as { name: string }[];
+    expect(topics.map((t) => t.name).sort()).toEqual(['acl-orders', 'acl-secret']);
+    const hidden = await http('/api/v1/topics/door-other');
+    expect(hidden.status).toBe(403);
+    expect(((await hidden.json()) as { error: string }).error).toMatch(/User:ANONYMOUS is not authorized to Describe topic "door-other"/);
+    // Refused whether or not the topic exists.
+    expect((await http('/api/v1/topics/door-missing')).status).toBe(403);
+    expect((await http('/api/v1/topics', { method: 'POST', headers: json, body: JSON.stringify({ name: 'acl-door' }) })).status).toBe(403);
+    expect((await http('/api/v1/topics/acl-orders', { method: 'DELETE' })).status).toBe(403);
+    expect((await http('/api/v1/topics/acl-secret/partitions/0/records')).status).toBe(403);
+    expect((await http('/api/v1/topics/acl-orders/partitions/0/records')).status).toBe(200);
+    expect((await http('/api/v1/groups/acl-group/offsets')).status).toBe(200); // Describe is implied by Read
+    expect((await http('/api/v1/groups/door-group/offsets')).status).toBe(403);
+
+    const admin = adminClient(`127.0.0.1:${client.grpcPort}`);
+    const records = recordsClient(`127.0.0.1:${client.grpcPort}`);
+    try {
+      const denied = { code: status.PERMISSION_DENIED };
+      await expect(callUnary(admin.deleteTopic, admin, { name: 'acl-orders' })).rejects.toMatchObject(denied);
+      await expect(callUnary(admin.describeTopic, admin, { name: 'door-other' })).rejects.toMatchObject(denied);
+      expect((await callUnary(admin.listTopics, admin, {})).topics.map((t) => t.name).sort()).toEqual(['acl-orders', 'acl-secret']);
+      await expect(callUnary(records.produce, records, { topic: 'door-other', records: [{ value: Buffer.from('no') }] })).rejects.toMatchObject({
+        code: status.PERMISSION_DENIED,
+        details: 'not authorized: Write on topic "door-other"',
+      });
+      await expect(callUnary(records.fetch, records, { topic: 'acl-secret', partition: 0, offset: 0 })).rejects.toMatchObject(denied);
+      await expect(callUnary(records.initProducer, records, {})).rejects.toMatchObject(denied);
+      // Allowed by the prefixed Write: the record lands.
+      const before = Number(await endOffset('acl-orders'));
+      await callUnary(records.produce, records, { topic: 'acl-orders', partition: 0, records: [{ value: Buffer.from('door') }] });
+      expect(Number(await endOffset('acl-orders'))).toBe(before + 1);
+    } finally {
+      admin.close();
+      records.close();
+    }
+    // Nothing reached door-other, and the topics refused for deletion or creation are as they were.
+    expect(await endOffset('door-other')).toBe('0');
+    expect((await asAdmin.listTopics()).sort()).toEqual(['acl-orders', 'acl-secret', 'door-other']);
+  }, 60_000);
 });

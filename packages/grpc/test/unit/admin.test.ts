@@ -108,6 +108,7 @@ describe('gRPC Admin service', () => {
       exists: status.ALREADY_EXISTS,
       conflict: status.FAILED_PRECONDITION,
       unavailable: status.UNAVAILABLE,
+      forbidden: status.PERMISSION_DENIED,
     };
     expect(ADMIN_STATUS).toEqual(expected);
     try {

@@ -1,7 +1,7 @@
 // The admin routes' contract: schemas refuse bad input with 400 and a message before the node is
 // asked anything; the node's typed errors become 404, 409, 400 and 503.
 import { describe, expect, test } from '@jest/globals';
-import { AdminError, type AdminApi } from '@floe/admin-api';
+import { AdminError, type AdminApi, type Caller } from '@floe/admin-api';
 import { scriptedAdminApi } from '@floe/testkit';
 import { buildHttpServer } from '../../src/http-server.ts';
 
@@ -182,6 +182,32 @@ describe('the admin API', () => {
     );
     expect(Object.keys(doc.paths['/api/v1/topics']!).sort()).toEqual(['get', 'post']);
     expect(Object.keys(doc.paths)).not.toContain('/');
+    await app.close();
+  });
+
+  test('per-caller admin API: each request asks for the API of its caller; forbidden is 403 with the message', async () => {
+    const callers: Caller[] = [];
+    const admin = (caller: Caller) => {
+      callers.push(caller);
+      return scriptedAdminApi({
+        listTopics: async () => [],
+        describeTopic: async (name) => {
+          throw new AdminError('forbidden', `${caller.principal} is not authorized to Describe topic "${name}"`);
+        },
+      }).admin;
+    };
+    const app = await buildHttpServer({ host: '127.0.0.1', port: 0, readiness: {}, metrics, admin });
+    expect((await app.inject({ url: '/api/v1/topics' })).statusCode).toBe(200);
+    const refused = await app.inject({ url: '/api/v1/topics/secret' });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toEqual({ error: 'User:ANONYMOUS is not authorized to Describe topic "secret"' });
+    expect(callers).toEqual([
+      { principal: 'User:ANONYMOUS', host: '127.0.0.1' },
+      { principal: 'User:ANONYMOUS', host: '127.0.0.1' },
+    ]);
+    // Probes never ask the admin API.
+    expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
+    expect(callers).toHaveLength(2);
     await app.close();
   });
 });
