@@ -6,6 +6,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -19,6 +21,9 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sasl/oauth"
+	"github.com/twmb/franz-go/pkg/sasl/plain"
+	"github.com/twmb/franz-go/pkg/sasl/scram"
 )
 
 func die(err error) {
@@ -42,8 +47,43 @@ func brokers() []string {
 	return strings.Split(s, ",")
 }
 
+// security: TLS and SASL from the environment, so every command can use them:
+// FLOE_TLS_CA_FILE (PEM; set: connect with TLS, checking the broker against it),
+// FLOE_SASL_MECHANISM (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER),
+// FLOE_SASL_USERNAME and FLOE_SASL_PASSWORD, or FLOE_SASL_TOKEN for OAUTHBEARER.
+func security() []kgo.Opt {
+	var opts []kgo.Opt
+	if ca := os.Getenv("FLOE_TLS_CA_FILE"); ca != "" {
+		pem, err := os.ReadFile(ca)
+		if err != nil {
+			die(err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			die(fmt.Errorf("no certificate in %s", ca))
+		}
+		opts = append(opts, kgo.DialTLSConfig(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}))
+	}
+	user, pass := os.Getenv("FLOE_SASL_USERNAME"), os.Getenv("FLOE_SASL_PASSWORD")
+	switch m := os.Getenv("FLOE_SASL_MECHANISM"); m {
+	case "":
+	case "PLAIN":
+		opts = append(opts, kgo.SASL(plain.Auth{User: user, Pass: pass}.AsMechanism()))
+	case "SCRAM-SHA-256":
+		opts = append(opts, kgo.SASL(scram.Auth{User: user, Pass: pass}.AsSha256Mechanism()))
+	case "SCRAM-SHA-512":
+		opts = append(opts, kgo.SASL(scram.Auth{User: user, Pass: pass}.AsSha512Mechanism()))
+	case "OAUTHBEARER":
+		opts = append(opts, kgo.SASL(oauth.Auth{Token: os.Getenv("FLOE_SASL_TOKEN")}.AsMechanism()))
+	default:
+		die(fmt.Errorf("unknown FLOE_SASL_MECHANISM %q", m))
+	}
+	return opts
+}
+
 func newClient(opts ...kgo.Opt) *kgo.Client {
-	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers()...)}, opts...)...)
+	base := append([]kgo.Opt{kgo.SeedBrokers(brokers()...)}, security()...)
+	cl, err := kgo.NewClient(append(base, opts...)...)
 	if err != nil {
 		die(err)
 	}
@@ -58,7 +98,9 @@ func usage() {
   describe-configs -topic T
   produce -topic T [-compression none|gzip|snappy|lz4|zstd]   (stdin: one JSON {"key","value","partition","headers"} per line; values base64)
   consume -topic T -count N [-timeout 30s] [-group G [-balancer range|roundrobin|sticky|cooperative-sticky]]
-          (with -group, -count 0 consumes until SIGTERM or SIGINT, then commits and leaves)`)
+          (with -group, -count 0 consumes until SIGTERM or SIGINT, then commits and leaves)
+environment: FLOE_BROKERS; FLOE_TLS_CA_FILE; FLOE_SASL_MECHANISM (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512,
+  OAUTHBEARER) with FLOE_SASL_USERNAME and FLOE_SASL_PASSWORD, or FLOE_SASL_TOKEN`)
 	os.Exit(2)
 }
 
