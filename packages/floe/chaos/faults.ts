@@ -1,5 +1,5 @@
 // The faults a chaos run rotates through, each applied for a while and then healed.
-import { seededRandom, type FaultRule } from '@floe/testkit';
+import { seededRandom, type FaultProxy, type FaultRule } from '@floe/testkit';
 import type { ChaosCluster } from './cluster.ts';
 
 export const FAULT_STEPS = ['kill-node', 'pause-node', 's3-faults', 'dynamodb-faults', 'kill-minio', 'kill-dynamodb'] as const;
@@ -18,8 +18,8 @@ const DYNAMODB_WRITES = ['PutItem', 'UpdateItem', 'DeleteItem', 'TransactWriteIt
 
 /** DynamoDB misbehaving: throttling, transaction conflicts, 5xx, cut connections, latency, lost answers to applied writes. */
 export const DYNAMODB_RULES: readonly FaultRule[] = [
+  { fault: 'transaction-conflict', rate: 0.4, service: 'dynamodb', ops: ['TransactWriteItems'] },
   { fault: 'timeout-after-success', rate: 0.1, service: 'dynamodb', ops: DYNAMODB_WRITES },
-  { fault: 'transaction-conflict', rate: 0.3, service: 'dynamodb', ops: ['TransactWriteItems'] },
   { fault: 'throughput-exceeded', rate: 0.08, service: 'dynamodb' },
   { fault: 'throttling', rate: 0.05, service: 'dynamodb' },
   { fault: 'internal-error', rate: 0.03, service: 'dynamodb' },
@@ -60,6 +60,25 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
   }
 }
 
+/**
+ * Sets `rules` for `stepMs`, and longer (up to three times) until each rule's kind was injected
+ * at least once in this step, so that every run exercises every kind; then heals. Returns how
+ * long the rules held.
+ */
+async function proxyFaults(proxy: FaultProxy, rules: readonly FaultRule[], stepMs: number): Promise<number> {
+  const before = proxy.stats().injected;
+  const t0 = Date.now();
+  proxy.setRules(rules);
+  await sleep(stepMs);
+  const missing = () => {
+    const now = proxy.stats().injected;
+    return rules.some((r) => now[r.fault] === before[r.fault]);
+  };
+  while (missing() && Date.now() - t0 < 3 * stepMs) await sleep(250);
+  proxy.setRules([]);
+  return Date.now() - t0;
+}
+
 /** Applies one fault and heals it; returns what was done. */
 async function apply(cluster: ChaosCluster, step: FaultStep, node: number, o: FaultScheduleOptions): Promise<string> {
   switch (step) {
@@ -77,15 +96,9 @@ async function apply(cluster: ChaosCluster, step: FaultStep, node: number, o: Fa
       return `node ${node + 1} paused (SIGSTOP) ${ms} ms, past its ${o.leaseMs} ms lease`;
     }
     case 's3-faults':
-      cluster.s3Proxy.setRules(S3_RULES);
-      await sleep(o.stepMs);
-      cluster.s3Proxy.setRules([]);
-      return `S3 proxy faults for ${o.stepMs} ms`;
+      return `S3 proxy faults for ${await proxyFaults(cluster.s3Proxy, S3_RULES, o.stepMs)} ms`;
     case 'dynamodb-faults':
-      cluster.dynamodbProxy.setRules(DYNAMODB_RULES);
-      await sleep(o.stepMs);
-      cluster.dynamodbProxy.setRules([]);
-      return `DynamoDB proxy faults for ${o.stepMs} ms`;
+      return `DynamoDB proxy faults for ${await proxyFaults(cluster.dynamodbProxy, DYNAMODB_RULES, o.stepMs)} ms`;
     case 'kill-minio':
       await cluster.minio.kill();
       await sleep(o.stepMs / 2);

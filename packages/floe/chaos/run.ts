@@ -38,6 +38,10 @@ export interface ChaosReport {
   check: CheckReport;
   anomalies: number;
   nodeErrorLines: string[];
+  /** What the producers reported as errors (their sends then count as unknown), by message. */
+  producerErrors: Record<string, Record<string, number>>;
+  /** The assign-mode reader's last stderr lines (its errors, if any). */
+  readerStderr: string;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -87,7 +91,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     cluster.heal();
     log(`faults over after ${Date.now() - faultsStart} ms; healed`);
     const grace = setTimeout(stopProducers, 60_000);
-    const sends: Send[] = (await Promise.all(producers.map((p) => p.done))).flat();
+    const results = await Promise.all(producers.map((p) => p.done));
+    const sends: Send[] = results.flatMap((r) => r.sends);
+    const producerErrors = Object.fromEntries(producers.map((p, i) => [p.name, results[i]!.errors]));
     clearTimeout(grace);
     stopProducers();
     log(`producers done: ${sends.filter((s) => s.outcome === 'acknowledged').length} of ${sends.length} acknowledged`);
@@ -135,6 +141,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       check,
       anomalies: anomalyTotal(check),
       nodeErrorLines: cluster.errorLines().slice(0, 50),
+      producerErrors,
+      readerStderr: reader.stderrTail(),
     };
   } finally {
     for (const m of members) m.kill();
@@ -154,6 +162,8 @@ export function summarize(r: ChaosReport): string {
     `fault steps: ${kinds(r.faultSteps)}`,
     `S3 proxy: ${Object.values(r.proxy.s3.requests).reduce((a, b) => a + b, 0)} requests; injected ${kinds(r.proxy.s3.injected)}; upstream down ${r.proxy.s3.upstreamErrors}`,
     `DynamoDB proxy: ${Object.values(r.proxy.dynamodb.requests).reduce((a, b) => a + b, 0)} requests; injected ${kinds(r.proxy.dynamodb.injected)}; upstream down ${r.proxy.dynamodb.upstreamErrors}`,
+    ...Object.entries(r.producerErrors).flatMap(([p, errs]) => Object.entries(errs).slice(0, 5).map(([m, n]) => `${p} error x${n}: ${m}`)),
+    ...(r.readerStderr.trim() ? [`assign reader stderr: ${r.readerStderr.trim().split('\n').slice(-5).join(' | ')}`] : []),
     `anomalies: ${r.anomalies === 0 ? 'none' : kinds(r.check.counts)}`,
     ...Object.entries(r.check.examples).flatMap(([k, ex]) => ex.map((e) => `  ${k}: ${e}`)),
   ].join('\n');

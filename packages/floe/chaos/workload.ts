@@ -23,8 +23,19 @@ export interface ProducerSpec {
 /** A producer running until it has sent its records or `stop` settles; resolves to its history. */
 export interface RunningProducer {
   name: string;
-  done: Promise<Send[]>;
+  done: Promise<ProducerResult>;
 }
+
+export interface ProducerResult {
+  sends: Send[];
+  /** Error reports, counted by message (what the client said went wrong). */
+  errors: Record<string, number>;
+}
+
+const countError = (errors: Record<string, number>, message: string) => {
+  const key = message.slice(0, 200);
+  errors[key] = (errors[key] ?? 0) + 1;
+};
 
 /** The sends of `count` values `<prefix>.<i>`: what the producer reported, the rest unknown. */
 function sendsFrom(name: string, prefix: number, count: number, reports: Map<number, Send>): Send[] {
@@ -35,8 +46,9 @@ function sendsFrom(name: string, prefix: number, count: number, reports: Map<num
  * An error report is `unknown`, not `failed`: a timed-out or cut-off send may have been written.
  * Only an acknowledgement is certain, and only a record the producer never tried is certainly absent.
  */
-function parseJavaProducer(name: string, spec: ProducerSpec, r: ToolResult): Send[] {
+function parseJavaProducer(name: string, spec: ProducerSpec, r: ToolResult): ProducerResult {
   const reports = new Map<number, Send>();
+  const errors: Record<string, number> = {};
   for (const line of r.stdout.split('\n')) {
     if (!line.startsWith('{')) continue;
     let e: Record<string, unknown>;
@@ -49,9 +61,12 @@ function parseJavaProducer(name: string, spec: ProducerSpec, r: ToolResult): Sen
     const value = String(e.value);
     const seq = Number(value.slice(value.indexOf('.') + 1));
     if (e.name === 'producer_send_success') reports.set(seq, { producer: name, seq, value, outcome: 'acknowledged', partition: e.partition as number, offset: e.offset as number });
-    else if (!reports.has(seq)) reports.set(seq, { producer: name, seq, value, outcome: 'unknown' });
+    else {
+      countError(errors, `${String(e.exception)}: ${String(e.message)}`);
+      if (!reports.has(seq)) reports.set(seq, { producer: name, seq, value, outcome: 'unknown' });
+    }
   }
-  return sendsFrom(name, spec.prefix, spec.records, reports);
+  return { sends: sendsFrom(name, spec.prefix, spec.records, reports), errors };
 }
 
 export function startJavaProducer(bootstrap: string, topic: string, spec: ProducerSpec, stop: Promise<unknown>, timeoutMs: number): RunningProducer {
@@ -73,15 +88,19 @@ export function startPythonProducer(bootstrap: string, topic: string, spec: Prod
   const args = [PYTHON_PRODUCER, bootstrap, topic, String(spec.prefix), String(spec.records), String(spec.perSecond)];
   const done = runTool(env.python, args, { timeoutMs, stopWhen: stop }).then((r) => {
     const reports = new Map<number, Send>();
+    const errors: Record<string, number> = {};
     for (const line of r.stdout.split('\n')) {
       if (!line.startsWith('{')) continue;
       const e = JSON.parse(line) as { seq?: number; value?: string; partition?: number; offset?: number; error?: string };
       if (e.seq === undefined) continue;
       if (e.error === undefined) reports.set(e.seq, { producer: name, seq: e.seq, value: e.value!, outcome: 'acknowledged', partition: e.partition!, offset: e.offset! });
-      else if (!reports.has(e.seq)) reports.set(e.seq, { producer: name, seq: e.seq, value: e.value!, outcome: 'unknown' });
+      else {
+        countError(errors, e.error);
+        if (!reports.has(e.seq)) reports.set(e.seq, { producer: name, seq: e.seq, value: e.value!, outcome: 'unknown' });
+      }
     }
     if (r.code !== 0 && reports.size === 0) throw new Error(`python producer failed (${r.code}): ${r.stderr.slice(-2000)}`);
-    return sendsFrom(name, spec.prefix, spec.records, reports);
+    return { sends: sendsFrom(name, spec.prefix, spec.records, reports), errors };
   });
   return { name, done };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { CoordinationStore } from '@floe/coordination';
+import { CoordinationError, type CoordinationStore } from '@floe/coordination';
 import { LogError } from './errors.ts';
 import type { BatchDescriptor, JournalEntry, LogStartMove } from './journal-entry.ts';
 import { Journal } from './journal.ts';
@@ -55,7 +55,12 @@ export class ShardReplica extends EventEmitter {
     const started = this.clock();
     let applied = 0;
     for (;;) {
-      const entries = await this.journal.readAfter(this.state.seq, true);
+      const entries = await this.journal.readAfter(this.state.seq, true).catch((err: unknown) => {
+        // An unreachable table is the log's 'unavailable' (a retriable answer to the client),
+        // not an unknown failure.
+        if (err instanceof CoordinationError && err.retriable) throw new LogError('unavailable', `shard ${this.shard}: reading the journal: ${err.message}`, { cause: err });
+        throw err;
+      });
       for (const e of entries) this.apply(e);
       applied += entries.length;
       if (entries.length < 100) break;

@@ -151,6 +151,23 @@ describe('FloeLog on in-memory stores', () => {
     expect(await log.append(ref, info(1), randomBytes(10))).toEqual({ kind: 'appended', baseOffset: 0 });
   });
 
+  it('answers a retriable error when the journal cannot be read, on reads and offsets', async () => {
+    // Found by the chaos run: an unreachable DynamoDB during a Fetch surfaced as a bare
+    // CoordinationError, which the broker answered with UNKNOWN_SERVER_ERROR, and librdkafka
+    // consumers stopped on it.
+    const coordination = new MemoryCoordinationStore();
+    const log = await open(new MemoryObjectStore(), coordination, 'n1');
+    const topic = await log.topics.create('unreadable', 1, {});
+    const ref = { topicId: topic.id, partition: 0 };
+    await log.append(ref, info(1), randomBytes(10));
+    coordination.failQueries = 1;
+    await expect(log.read(ref, 5, 1 << 20)).rejects.toMatchObject({ name: 'LogError', kind: 'unavailable' });
+    coordination.failQueries = 1;
+    await expect(log.offsets(ref)).rejects.toMatchObject({ name: 'LogError', kind: 'unavailable' });
+    // Once the table answers again, so does the log.
+    expect((await log.read(ref, 0, 1 << 20)).highWatermark).toBe(1);
+  });
+
   it('wakes a waiting reader when data arrives, from this node or another', async () => {
     const objects = new MemoryObjectStore();
     const coordination = new MemoryCoordinationStore();
