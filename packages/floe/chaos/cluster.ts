@@ -1,5 +1,7 @@
 // The cluster under test: three Floe node processes (as the integration tests start them) whose
 // S3 and DynamoDB endpoints are fault proxies in front of a private MinIO and DynamoDB Local.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { FaultProxy, loadTestEnv } from '@floe/testkit';
 import { startNodeProcess, type NodeProcess } from '../test/support/node-process.ts';
 import { privateDynamoDb, privateMinio, type StorageServer } from './storage-servers.ts';
@@ -74,7 +76,7 @@ export class ChaosCluster {
     const node = this.nodes[i];
     if (!node) return;
     node.child.kill('SIGKILL');
-    this.pastOutput.push(node.output().slice(-20_000));
+    this.pastOutput.push(node.output().slice(-2_000_000));
     this.nodes[i] = undefined;
   }
 
@@ -93,6 +95,13 @@ export class ChaosCluster {
   errorLines(): string[] {
     const text = [...this.pastOutput, ...this.nodes.map((n) => n?.stdout() ?? '')].join('\n');
     return text.split('\n').filter((l) => /"level":(50|60)/.test(l));
+  }
+
+  /** Every node's output, the killed ones' too, one file per node process. */
+  writeLogs(dir: string): void {
+    mkdirSync(dir, { recursive: true });
+    const all = [...this.pastOutput, ...this.nodes.map((n) => n?.output() ?? '')];
+    all.forEach((text, i) => writeFileSync(join(dir, `node-process-${i}.log`), text));
   }
 
   async stop(): Promise<void> {

@@ -7,10 +7,10 @@ export type FaultStep = (typeof FAULT_STEPS)[number];
 
 /** S3 misbehaving: throttled, failing, cutting connections, slow, and losing answers to applied PUTs. */
 export const S3_RULES: readonly FaultRule[] = [
+  { fault: 'reset', rate: 0.08, service: 's3' },
   { fault: 'timeout-after-success', rate: 0.15, service: 's3', ops: ['PutObject'] },
   { fault: 'slow-down', rate: 0.12, service: 's3' },
   { fault: 'internal-error', rate: 0.08, service: 's3' },
-  { fault: 'reset', rate: 0.05, service: 's3' },
   { fault: 'latency', rate: 0.2, service: 's3', latencyMs: 400 },
 ];
 
@@ -45,6 +45,8 @@ export interface FaultScheduleOptions {
   calmMs: number;
   leaseMs: number;
   seed: number;
+  /** The steps to rotate through (default: all). */
+  steps?: readonly FaultStep[];
   startedAt: number;
   log: (line: string) => void;
 }
@@ -61,7 +63,7 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
 }
 
 /**
- * Sets `rules` for `stepMs`, and longer (up to three times) until each rule's kind was injected
+ * Sets `rules` for `stepMs`, and longer (up to five times) until each rule's kind was injected
  * at least once in this step, so that every run exercises every kind; then heals. Returns how
  * long the rules held.
  */
@@ -74,7 +76,7 @@ async function proxyFaults(proxy: FaultProxy, rules: readonly FaultRule[], stepM
     const now = proxy.stats().injected;
     return rules.some((r) => now[r.fault] === before[r.fault]);
   };
-  while (missing() && Date.now() - t0 < 3 * stepMs) await sleep(250);
+  while (missing() && Date.now() - t0 < 5 * stepMs) await sleep(250);
   proxy.setRules([]);
   return Date.now() - t0;
 }
@@ -119,13 +121,13 @@ export async function runFaults(cluster: ChaosCluster, o: FaultScheduleOptions):
   const end = o.startedAt + o.durationMs;
   // Bounded: at most this many faults, whatever the clock does.
   for (let round = 0; round < 10_000 && Date.now() < end; round++) {
-    const order: FaultStep[] = [...FAULT_STEPS];
+    const order: FaultStep[] = [...(o.steps ?? FAULT_STEPS)];
     for (let i = order.length - 1; i > 0; i--) {
       const j = Math.floor(random() * (i + 1));
       [order[i], order[j]] = [order[j]!, order[i]!];
     }
     for (const step of order) {
-      if (Date.now() >= end && events.length >= FAULT_STEPS.length) break;
+      if (Date.now() >= end && events.length >= order.length) break;
       const node = Math.floor(random() * 3);
       const t0 = Date.now();
       const detail = await apply(cluster, step, node, o);

@@ -9,7 +9,7 @@ import signal
 import sys
 import time
 
-from confluent_kafka import Producer
+from confluent_kafka import KafkaException, Producer
 
 
 def main() -> None:
@@ -36,19 +36,27 @@ def main() -> None:
 
     start = time.monotonic()
     sent = 0
-    while sent < count and not stop:
-        due = start + sent / rate
-        now = time.monotonic()
-        if due > now:
-            producer.poll(min(due - now, 0.05))
-            continue
+    try:
+        while sent < count and not stop:
+            due = start + sent / rate
+            now = time.monotonic()
+            if due > now:
+                producer.poll(min(due - now, 0.05))
+                continue
+            try:
+                producer.produce(topic, value=f'{prefix}.{sent}'.encode(), on_delivery=report(sent))
+                sent += 1
+            except BufferError:
+                producer.poll(0.1)
+            producer.poll(0)
+        producer.flush(30 if not stop else 10)
+    except KafkaException as e:
+        # A fatal error (the producer can send nothing more): say so, and how many were handed over.
+        print(json.dumps({'fatal': str(e)}), flush=True)
         try:
-            producer.produce(topic, value=f'{prefix}.{sent}'.encode(), on_delivery=report(sent))
-            sent += 1
-        except BufferError:
-            producer.poll(0.1)
-        producer.poll(0)
-    producer.flush(30 if not stop else 10)
+            producer.flush(5)
+        except KafkaException:
+            pass
     print(json.dumps({'done': sent}), flush=True)
 
 

@@ -22,6 +22,10 @@ export interface ChaosOptions {
   calmMs: number;
   leaseMs: number;
   partitions: number;
+  /** Only these fault steps (default: all). */
+  steps?: readonly FaultStep[];
+  /** Write the nodes' logs here at the end. */
+  logDir?: string;
   ports?: ChaosPorts;
   log?: (line: string) => void;
 }
@@ -40,6 +44,8 @@ export interface ChaosReport {
   nodeErrorLines: string[];
   /** What the producers reported as errors (their sends then count as unknown), by message. */
   producerErrors: Record<string, Record<string, number>>;
+  /** The end of each producer's stderr. */
+  producerStderr: Record<string, string>;
   /** The assign-mode reader's last stderr lines (its errors, if any). */
   readerStderr: string;
 }
@@ -77,25 +83,26 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     for (const name of ['vc1', 'vc2']) members.push(new VerifiableMember({ bootstrap: cluster.bootstrap, topic, group, name, verbose: true }));
     reader = new AssignReader('kcat', cluster.bootstrap, topic);
 
-    // Producers send for about the fault period and are stopped (what is unreported is unknown)
-    // at the latest a minute after it.
-    const seconds = o.durationMs / 1000;
+    // Producers send until the faults are over and a few seconds more (healed), then are
+    // stopped: they close, waiting for their sends' outcomes (what stays unreported is unknown).
+    const maxRecords = (perSecond: number) => Math.ceil(((o.durationMs + 30 * 60_000) / 1000) * perSecond);
     let stopProducers!: () => void;
     const producersStop = new Promise<void>((r) => (stopProducers = r));
+    const limit = o.durationMs + 40 * 60_000;
     const producers = [
-      startJavaProducer(cluster.bootstrap, topic, { prefix: 1, records: Math.ceil(seconds * o.javaPerSecond), perSecond: o.javaPerSecond }, producersStop, o.durationMs + 180_000),
-      startPythonProducer(cluster.bootstrap, topic, { prefix: 2, records: Math.ceil(seconds * o.pythonPerSecond), perSecond: o.pythonPerSecond }, producersStop, o.durationMs + 180_000),
+      startJavaProducer(cluster.bootstrap, topic, { prefix: 1, records: maxRecords(o.javaPerSecond), perSecond: o.javaPerSecond }, producersStop, limit),
+      startPythonProducer(cluster.bootstrap, topic, { prefix: 2, records: maxRecords(o.pythonPerSecond), perSecond: o.pythonPerSecond }, producersStop, limit),
     ];
     const faultsStart = Date.now();
-    const faultEvents = await runFaults(cluster, { durationMs: o.durationMs, stepMs: o.stepMs, calmMs: o.calmMs, leaseMs: o.leaseMs, seed: o.seed, startedAt: faultsStart, log });
+    const faultEvents = await runFaults(cluster, { durationMs: o.durationMs, stepMs: o.stepMs, calmMs: o.calmMs, leaseMs: o.leaseMs, seed: o.seed, startedAt: faultsStart, log, ...(o.steps ? { steps: o.steps } : {}) });
     cluster.heal();
     log(`faults over after ${Date.now() - faultsStart} ms; healed`);
-    const grace = setTimeout(stopProducers, 60_000);
+    await sleep(o.calmMs * 2);
+    stopProducers();
     const results = await Promise.all(producers.map((p) => p.done));
     const sends: Send[] = results.flatMap((r) => r.sends);
     const producerErrors = Object.fromEntries(producers.map((p, i) => [p.name, results[i]!.errors]));
-    clearTimeout(grace);
-    stopProducers();
+    const producerStderr = Object.fromEntries(producers.map((p, i) => [p.name, results[i]!.stderr]));
     log(`producers done: ${sends.filter((s) => s.outcome === 'acknowledged').length} of ${sends.length} acknowledged`);
 
     // The readers catch up with everything written, bounded.
@@ -142,9 +149,11 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       anomalies: anomalyTotal(check),
       nodeErrorLines: cluster.errorLines().slice(0, 50),
       producerErrors,
+      producerStderr,
       readerStderr: reader.stderrTail(),
     };
   } finally {
+    if (o.logDir) cluster.writeLogs(o.logDir);
     for (const m of members) m.kill();
     reader?.stop();
     await cluster.stop();

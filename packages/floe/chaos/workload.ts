@@ -30,6 +30,8 @@ export interface ProducerResult {
   sends: Send[];
   /** Error reports, counted by message (what the client said went wrong). */
   errors: Record<string, number>;
+  /** The end of what the client logged on stderr. */
+  stderr: string;
 }
 
 const countError = (errors: Record<string, number>, message: string) => {
@@ -37,8 +39,12 @@ const countError = (errors: Record<string, number>, message: string) => {
   errors[key] = (errors[key] ?? 0) + 1;
 };
 
-/** The sends of `count` values `<prefix>.<i>`: what the producer reported, the rest unknown. */
+/**
+ * The sends of the values `<prefix>.<i>` the producer handed its client (`count`, from its own
+ * closing line; else up to the last one it reported): what it reported, the rest unknown.
+ */
 function sendsFrom(name: string, prefix: number, count: number, reports: Map<number, Send>): Send[] {
+  for (const seq of reports.keys()) count = Math.max(count, seq + 1);
   return Array.from({ length: count }, (_, i) => reports.get(i) ?? { producer: name, seq: i, value: `${prefix}.${i}`, outcome: 'unknown' as const });
 }
 
@@ -49,6 +55,7 @@ function sendsFrom(name: string, prefix: number, count: number, reports: Map<num
 function parseJavaProducer(name: string, spec: ProducerSpec, r: ToolResult): ProducerResult {
   const reports = new Map<number, Send>();
   const errors: Record<string, number> = {};
+  let sent = 0;
   for (const line of r.stdout.split('\n')) {
     if (!line.startsWith('{')) continue;
     let e: Record<string, unknown>;
@@ -57,6 +64,9 @@ function parseJavaProducer(name: string, spec: ProducerSpec, r: ToolResult): Pro
     } catch {
       continue;
     }
+    // Its closing line: how many records it handed the client (each then got a report, as
+    // close() waits for every send).
+    if (e.name === 'tool_data' && typeof e.sent === 'number') sent = e.sent;
     if (e.name !== 'producer_send_success' && e.name !== 'producer_send_error') continue;
     const value = String(e.value);
     const seq = Number(value.slice(value.indexOf('.') + 1));
@@ -66,7 +76,7 @@ function parseJavaProducer(name: string, spec: ProducerSpec, r: ToolResult): Pro
       if (!reports.has(seq)) reports.set(seq, { producer: name, seq, value, outcome: 'unknown' });
     }
   }
-  return { sends: sendsFrom(name, spec.prefix, spec.records, reports), errors };
+  return { sends: sendsFrom(name, spec.prefix, sent, reports), errors, stderr: r.stderr.slice(-3000) };
 }
 
 export function startJavaProducer(bootstrap: string, topic: string, spec: ProducerSpec, stop: Promise<unknown>, timeoutMs: number): RunningProducer {
@@ -89,9 +99,12 @@ export function startPythonProducer(bootstrap: string, topic: string, spec: Prod
   const done = runTool(env.python, args, { timeoutMs, stopWhen: stop }).then((r) => {
     const reports = new Map<number, Send>();
     const errors: Record<string, number> = {};
+    let sent = 0;
     for (const line of r.stdout.split('\n')) {
       if (!line.startsWith('{')) continue;
-      const e = JSON.parse(line) as { seq?: number; value?: string; partition?: number; offset?: number; error?: string };
+      const e = JSON.parse(line) as { seq?: number; value?: string; partition?: number; offset?: number; error?: string; done?: number; fatal?: string };
+      if (e.done !== undefined) sent = e.done;
+      if (e.fatal !== undefined) countError(errors, `fatal: ${e.fatal}`);
       if (e.seq === undefined) continue;
       if (e.error === undefined) reports.set(e.seq, { producer: name, seq: e.seq, value: e.value!, outcome: 'acknowledged', partition: e.partition!, offset: e.offset! });
       else {
@@ -100,12 +113,16 @@ export function startPythonProducer(bootstrap: string, topic: string, spec: Prod
       }
     }
     if (r.code !== 0 && reports.size === 0) throw new Error(`python producer failed (${r.code}): ${r.stderr.slice(-2000)}`);
-    return { sends: sendsFrom(name, spec.prefix, spec.records, reports), errors };
+    return { sends: sendsFrom(name, spec.prefix, sent, reports), errors, stderr: r.stderr.slice(-3000) };
   });
   return { name, done };
 }
 
-/** kcat in assign mode (every partition, from the beginning), reading until stopped. */
+/**
+ * kcat in assign mode (every partition, from the beginning), reading until stopped. `-E`: it
+ * keeps going through errors (by default it exits when every broker is briefly unreachable);
+ * the errors it printed are in the report.
+ */
 export class AssignReader {
   readonly name: string;
   readonly reads: Read[] = [];
@@ -115,7 +132,7 @@ export class AssignReader {
   constructor(name: string, bootstrap: string, topic: string) {
     const env = loadTestEnv();
     this.name = name;
-    this.child = spawn(env.kcat, ['-b', bootstrap, '-C', '-t', topic, '-o', 'beginning', '-u', '-q', '-f', '%p %o %s\\n', '-X', 'metadata.max.age.ms=5000'], {
+    this.child = spawn(env.kcat, ['-b', bootstrap, '-C', '-t', topic, '-o', 'beginning', '-u', '-q', '-E', '-f', '%p %o %s\\n', '-X', 'metadata.max.age.ms=5000'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
