@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +28,18 @@ export function storageBinaries(): { minio: string; dynamodbLib: string } {
   const pom = readFileSync(join(ROOT, 'infra/test-env/dynamodb-local/pom.xml'));
   const key = createHash('sha256').update(pom).digest('hex').slice(0, 12);
   return { minio: join(CACHE, `minio-${version}`, 'minio'), dynamodbLib: join(CACHE, `dynamodb-local-${key}`, 'lib') };
+}
+
+/** Resolves on any HTTP answer from `url` within a second; no connection is kept open. */
+function answers(url: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = get(url, { agent: false, timeout: 1_000 }, (res) => {
+      res.resume();
+      res.once('end', () => resolve());
+    });
+    req.once('timeout', () => req.destroy(new Error('no answer')));
+    req.once('error', reject);
+  });
 }
 
 /** One server process that can be killed with SIGKILL and started again on the same port and data. */
@@ -58,8 +71,7 @@ export class StorageServer {
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new StorageServerError(`${this.name} exited (${child.exitCode}): ${this.log.slice(-2000)}`);
       try {
-        const r = await fetch(this.readyUrl, { signal: AbortSignal.timeout(1_000) });
-        await r.arrayBuffer();
+        await answers(this.readyUrl);
         return; // any answer: it listens
       } catch {
         await new Promise((r) => setTimeout(r, 200));
