@@ -41,7 +41,9 @@ export interface ChaosReport {
   proxy: { s3: FaultProxyStats; dynamodb: FaultProxyStats };
   check: CheckReport;
   anomalies: number;
+  /** The first node log lines at error or fatal, and how many there were. */
   nodeErrorLines: string[];
+  nodeErrorCount: number;
   /** What the producers reported as errors (their sends then count as unknown), by message. */
   producerErrors: Record<string, Record<string, number>>;
   /** The end of each producer's stderr. */
@@ -148,6 +150,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       check,
       anomalies: anomalyTotal(check),
       nodeErrorLines: cluster.errorLines().slice(0, 50),
+      nodeErrorCount: cluster.errorLines().length,
       producerErrors,
       producerStderr,
       readerStderr: reader.stderrTail(),
@@ -173,6 +176,7 @@ export function summarize(r: ChaosReport): string {
     `DynamoDB proxy: ${Object.values(r.proxy.dynamodb.requests).reduce((a, b) => a + b, 0)} requests; injected ${kinds(r.proxy.dynamodb.injected)}; upstream down ${r.proxy.dynamodb.upstreamErrors}`,
     ...Object.entries(r.producerErrors).flatMap(([p, errs]) => Object.entries(errs).slice(0, 5).map(([m, n]) => `${p} error x${n}: ${m}`)),
     ...(r.readerStderr.trim() ? [`assign reader stderr: ${r.readerStderr.trim().split('\n').slice(-5).join(' | ')}`] : []),
+    `node log lines at error or fatal: ${r.nodeErrorCount}`,
     `anomalies: ${r.anomalies === 0 ? 'none' : kinds(r.check.counts)}`,
     ...Object.entries(r.check.examples).flatMap(([k, ex]) => ex.map((e) => `  ${k}: ${e}`)),
   ].join('\n');
