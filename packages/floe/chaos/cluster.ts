@@ -94,7 +94,7 @@ export class ChaosCluster {
   /** Lines at level error or fatal that nodes logged (by name, as Floe's logger writes them, or pino's numbers). */
   errorLines(): string[] {
     const text = [...this.pastOutput, ...this.nodes.map((n) => n?.stdout() ?? '')].join('\n');
-    return text.split('\n').filter((l) => /"level":("error"|"fatal"|50|60)\b/.test(l));
+    return text.split('\n').filter((l) => /"level":("error"|"fatal"|50,|60,)/.test(l));
   }
 
   /** Every node's output, the killed ones' too, one file per node process. */
