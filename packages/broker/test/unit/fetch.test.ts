@@ -488,7 +488,7 @@ describe('Fetch', () => {
     // failed and the connection was closed (1,640 times in 20 minutes, across Fetch, Metadata,
     // OffsetForLeaderEpoch and OffsetCommit).
     const unreachable = () => Promise.reject(new Error('query topics: socket hang up'));
-    const blind = { ...ctx, topics: { ...ctx.topics, byNameOrLoad: unreachable, byIdOrLoad: unreachable } } as unknown as BrokerContext;
+    const blind = { ...ctx, topics: { byNameOrLoad: unreachable, byIdOrLoad: unreachable } } as unknown as BrokerContext;
     for (const version of [11, 13]) {
       const out = only(await fetchAt(blind, version, request(topic, [{ partition: 0, offset: 0 }])));
       expect(out.errorCode).toBe(ErrorCode.KAFKA_STORAGE_ERROR);
