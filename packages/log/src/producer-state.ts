@@ -30,7 +30,8 @@ export function lastSequenceOf(baseSequence: number, offsetCount: number): numbe
 export type SequenceCheck =
   | { ok: true }
   | { ok: false; duplicateOf: RecentBatch }
-  | { ok: false; error: LogErrorKind; message: string };
+  /** `gap`: the batch is ahead of the next expected sequence (its predecessors may still be on their way). */
+  | { ok: false; error: LogErrorKind; message: string; gap?: true };
 
 /**
  * Kafka's rules for an idempotent batch against a producer's state:
@@ -64,6 +65,7 @@ export function checkSequence(
       ok: false,
       error: 'out-of-order-sequence',
       message: `expected sequence ${expected}, got ${baseSequence} (epoch ${epoch})`,
+      ...(baseSequence > expected ? { gap: true as const } : {}),
     };
   }
   return { ok: true };

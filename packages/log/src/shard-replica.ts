@@ -1,13 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { CoordinationStore } from '@floe/coordination';
+import { CoordinationError, type CoordinationStore } from '@floe/coordination';
 import { LogError } from './errors.ts';
 import type { BatchDescriptor, JournalEntry, LogStartMove } from './journal-entry.ts';
-import { Journal } from './journal.ts';
+import { Journal, sleep } from './journal.ts';
 import type { BatchPlacement } from './segment-format.ts';
 import { segmentTooOld, ShardState, type BatchOutcome, type PendingBatch } from './shard-state.ts';
 
 const MAX_COMMIT_ATTEMPTS = 50;
+/**
+ * How long a commit holding an idempotent batch ahead of its producer's next sequence waits for
+ * the missing batches, refreshing. Any node takes any partition's writes, so when a client moves
+ * a partition to another node (a node died or came back) its batches still in flight at the
+ * first node may commit just after the next one reaches the second. Kafka's single leader never
+ * sees that race; answering it at once with OUT_OF_ORDER_SEQUENCE_NUMBER is fatal to a
+ * librdkafka producer, which believes every earlier batch was acknowledged or is in flight.
+ */
+export const SEQUENCE_GAP_WAIT_MS = 3_000;
+const GAP_POLL_MS = 50;
 
 /**
  * This node's replica of one journal shard: the replayed state, refreshed from the journal, and
@@ -55,7 +65,12 @@ export class ShardReplica extends EventEmitter {
     const started = this.clock();
     let applied = 0;
     for (;;) {
-      const entries = await this.journal.readAfter(this.state.seq, true);
+      const entries = await this.journal.readAfter(this.state.seq, true).catch((err: unknown) => {
+        // An unreachable table is the log's 'unavailable' (a retriable answer to the client),
+        // not an unknown failure.
+        if (err instanceof CoordinationError && err.retriable) throw new LogError('unavailable', `shard ${this.shard}: reading the journal: ${err.message}`, { cause: err });
+        throw err;
+      });
       for (const e of entries) this.apply(e);
       applied += entries.length;
       if (entries.length < 100) break;
@@ -75,8 +90,9 @@ export class ShardReplica extends EventEmitter {
    * another node costs a refresh and a new plan, never a wrong offset.
    */
   commit(segment: string, batches: readonly PendingBatch[], placements: readonly BatchPlacement[]): Promise<BatchOutcome[]> {
-    return this.serial(() =>
-      this.appendLoop(() => {
+    return this.serial(async () => {
+      await this.waitForSequenceGaps(batches);
+      return this.appendLoop(() => {
         const plan = this.state.plan(batches);
         const time = this.entryTime();
         if (plan.appended.length > 0 && segmentTooOld(segment, time, this.state.voidWindowMs)) {
@@ -91,8 +107,22 @@ export class ShardReplica extends EventEmitter {
           result: plan.outcomes,
           entry: descriptors.length > 0 ? { time, segment, batches: descriptors } : undefined,
         };
-      }),
-    );
+      });
+    });
+  }
+
+  /** Refreshes (bounded, SEQUENCE_GAP_WAIT_MS) while a batch is ahead of its producer's sequence. */
+  private async waitForSequenceGaps(batches: readonly PendingBatch[]): Promise<void> {
+    if (!batches.some((b) => b.producer)) return;
+    const hasGap = () => this.state.plan(batches).outcomes.some((o) => o.kind === 'rejected' && o.gap === true);
+    if (!hasGap()) return;
+    // The state at hand may just be stale: a fresh read first.
+    await this.refresh();
+    const deadline = this.clock() + SEQUENCE_GAP_WAIT_MS;
+    while (hasGap() && this.clock() < deadline) {
+      await sleep(GAP_POLL_MS);
+      await this.refresh();
+    }
   }
 
   /**

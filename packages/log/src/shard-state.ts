@@ -58,7 +58,7 @@ export interface PendingBatch {
 export type BatchOutcome =
   | { kind: 'appended'; baseOffset: number }
   | { kind: 'duplicate'; baseOffset: number; maxTimestamp: number }
-  | { kind: 'rejected'; error: LogErrorKind; message: string };
+  | { kind: 'rejected'; error: LogErrorKind; message: string; gap?: true };
 
 export interface Plan {
   outcomes: BatchOutcome[];
@@ -126,7 +126,7 @@ export class ShardState {
           outcomes.push(
             'duplicateOf' in check
               ? { kind: 'duplicate', baseOffset: check.duplicateOf.baseOffset, maxTimestamp: check.duplicateOf.maxTimestamp }
-              : { kind: 'rejected', error: check.error, message: check.message },
+              : { kind: 'rejected', error: check.error, message: check.message, ...(check.gap ? { gap: true as const } : {}) },
           );
           return;
         }

@@ -8,3 +8,5 @@ export { javaTool, runTool } from './run-tool.ts';
 export type { ToolResult } from './run-tool.ts';
 export { RoundRobinProxy } from './round-robin-proxy.ts';
 export { scriptedAdminApi, type ScriptedAdminApi } from './scripted-admin-api.ts';
+export * from './fault-proxy/index.ts';
+export * from './checker/index.ts';

@@ -280,7 +280,10 @@ export function fetchHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.Fetch
         }
         return p;
       };
-      const topics = await Promise.all(request.topics.map((t) => lookup(byId ? t.topicId : t.topic)));
+      // A topic lookup that fails (the coordination table unreachable) answers that topic's
+      // partitions with KAFKA_STORAGE_ERROR, which clients retry, instead of failing the
+      // request, which closes the connection.
+      const topics = await Promise.all(request.topics.map((t) => lookup(byId ? t.topicId : t.topic).catch(() => null)));
       const access = accessOf(ctx, rc);
       const readable = new Map<string, boolean>();
       const mayRead = (name: string): boolean => {
@@ -303,6 +306,10 @@ export function fetchHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.Fetch
           // the client learns), as Kafka does.
           if (!byId && !mayRead(t.topic)) {
             setError(out, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+            continue;
+          }
+          if (topic === null) {
+            setError(out, ErrorCode.KAFKA_STORAGE_ERROR);
             continue;
           }
           if (!topic) {

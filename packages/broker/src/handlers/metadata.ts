@@ -110,10 +110,17 @@ export function metadataHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.Me
       }
       // Before v4 there is no allowAutoTopicCreation field: Kafka treats it as true.
       const allowCreate = header.apiVersion < 4 || request.allowAutoTopicCreation;
+      // A topic that cannot be looked up (the coordination table unreachable) is answered
+      // LEADER_NOT_AVAILABLE, which every client retries, instead of failing the request (which
+      // closes the connection).
       response.topics = await Promise.all(
         request.topics!.map(async (t) => {
-          if (t.name !== null) return byName(t.name, allowCreate, nodes, access);
-          const topic = await ctx.topics.byIdOrLoad(t.topicId);
+          if (t.name !== null) {
+            const name = t.name;
+            return byName(name, allowCreate, nodes, access).catch(() => failed(name, ZERO_UUID, ErrorCode.LEADER_NOT_AVAILABLE));
+          }
+          const topic = await ctx.topics.byIdOrLoad(t.topicId).catch(() => null);
+          if (topic === null) return failed(null, t.topicId, ErrorCode.LEADER_NOT_AVAILABLE);
           if (!topic) return failed(null, t.topicId, ErrorCode.UNKNOWN_TOPIC_ID);
           // Kafka does not hold topic ids secret: an id the principal may not Describe is
           // TOPIC_AUTHORIZATION_FAILED, without its name.

@@ -38,4 +38,19 @@ describe('Metadata by topic id', () => {
     expect(await metadataHandler(b.ctx).handle({ ...rc, logger }, byId(id), header(v))).toBe(CLOSE_CONNECTION);
     expect(warnings).toEqual([expect.stringContaining('by id before v12')]);
   });
+
+  it('answers LEADER_NOT_AVAILABLE for a topic it cannot look up, by name or id, instead of failing the request', async () => {
+    // Found by the chaos run: with DynamoDB unreachable the topic lookup threw, the handler
+    // failed and the connection was closed.
+    const unreachable = () => Promise.reject(new Error('query topics: socket hang up'));
+    const ctx = { ...b.ctx, topics: { byNameOrLoad: unreachable, byIdOrLoad: unreachable } } as unknown as typeof b.ctx;
+    const named = { ...defaultMetadataRequest(), topics: [{ ...defaultMetadataRequestTopic(), name: 'by-id' }] };
+    const h = metadataHandler(ctx);
+    const byNameAnswer = (await h.handle(testRequestContext(), named, header(12))) as MetadataResponse;
+    expect(byNameAnswer.topics[0]).toMatchObject({ name: 'by-id', errorCode: ErrorCode.LEADER_NOT_AVAILABLE });
+    const byIdAnswer = (await h.handle(testRequestContext(), byId(id), header(12))) as MetadataResponse;
+    expect(byIdAnswer.topics[0]).toMatchObject({ name: null, topicId: id, errorCode: ErrorCode.LEADER_NOT_AVAILABLE });
+    expect(() => encodeResponse(ApiKey.Metadata, 12, 1, byIdAnswer)).not.toThrow();
+    expect(() => encodeResponse(ApiKey.Metadata, 9, 1, byNameAnswer)).not.toThrow();
+  });
 });

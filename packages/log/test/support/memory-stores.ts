@@ -34,6 +34,8 @@ export class MemoryCoordinationStore implements CoordinationStore {
   private readonly counters: CoordinationStats = { calls: 0, writeUnits: 0, readUnits: 0, conditionFailures: 0 };
   /** Faults applied to the next puts whose pk starts with the given prefix, in order. */
   readonly putFaults: { pkPrefix: string; fault: PutFault }[] = [];
+  /** The next this many queries fail as an unreachable table would. */
+  failQueries = 0;
 
   private holds(existing: Item | undefined, c: Condition | undefined): boolean {
     if (!c) return true;
@@ -50,6 +52,10 @@ export class MemoryCoordinationStore implements CoordinationStore {
 
   async query(pk: string, opts: QueryOptions = {}): Promise<Item[]> {
     this.counters.calls++;
+    if (this.failQueries > 0) {
+      this.failQueries--;
+      throw new CoordinationError('unavailable', 'injected: unavailable');
+    }
     let out = [...this.items.values()].filter((i) => i.pk === pk);
     out.sort((a, b) => byteCompare(a.sk, b.sk));
     if (opts.after !== undefined) out = out.filter((i) => byteCompare(i.sk, opts.after!) > 0);

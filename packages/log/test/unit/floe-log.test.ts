@@ -151,6 +151,45 @@ describe('FloeLog on in-memory stores', () => {
     expect(await log.append(ref, info(1), randomBytes(10))).toEqual({ kind: 'appended', baseOffset: 0 });
   });
 
+  it("waits for an idempotent producer's earlier batch still in flight at another node instead of calling the next one out of order", async () => {
+    // Found by the chaos run: after a node came back, a librdkafka producer moved a partition to
+    // it while its earlier batches were still being flushed by the node it had used; the next
+    // batch met OUT_OF_ORDER_SEQUENCE_NUMBER there, which is fatal to librdkafka.
+    const objects = new MemoryObjectStore();
+    const coordination = new MemoryCoordinationStore();
+    const slow = await open(objects, coordination, 'slow', { lingerMs: 400 });
+    const fast = await open(objects, coordination, 'fast');
+    const topic = await slow.topics.create('moved', 1, {});
+    const ref = { topicId: topic.id, partition: 0 };
+    const producer = (baseSequence: number) => ({ id: 7, epoch: 0, baseSequence });
+    expect(await fast.append(ref, info(2, producer(0)), randomBytes(10))).toEqual({ kind: 'appended', baseOffset: 0 });
+    const first = slow.append(ref, info(3, producer(2)), randomBytes(10)); // lingers 400 ms
+    const next = fast.append(ref, info(1, producer(5)), randomBytes(10)); // arrives meanwhile
+    expect(await first).toEqual({ kind: 'appended', baseOffset: 2 });
+    expect(await next).toEqual({ kind: 'appended', baseOffset: 5 });
+    // A real gap is still refused, after the bounded wait.
+    const t0 = Date.now();
+    expect(await fast.append(ref, info(1, producer(9)), randomBytes(10))).toMatchObject({ kind: 'rejected', error: 'out-of-order-sequence' });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(2_900);
+  });
+
+  it('answers a retriable error when the journal cannot be read, on reads and offsets', async () => {
+    // Found by the chaos run: an unreachable DynamoDB during a Fetch surfaced as a bare
+    // CoordinationError, which the broker answered with UNKNOWN_SERVER_ERROR, and librdkafka
+    // consumers stopped on it.
+    const coordination = new MemoryCoordinationStore();
+    const log = await open(new MemoryObjectStore(), coordination, 'n1');
+    const topic = await log.topics.create('unreadable', 1, {});
+    const ref = { topicId: topic.id, partition: 0 };
+    await log.append(ref, info(1), randomBytes(10));
+    coordination.failQueries = 1;
+    await expect(log.read(ref, 5, 1 << 20)).rejects.toMatchObject({ name: 'LogError', kind: 'unavailable' });
+    coordination.failQueries = 1;
+    await expect(log.offsets(ref)).rejects.toMatchObject({ name: 'LogError', kind: 'unavailable' });
+    // Once the table answers again, so does the log.
+    expect((await log.read(ref, 0, 1 << 20)).highWatermark).toBe(1);
+  });
+
   it('wakes a waiting reader when data arrives, from this node or another', async () => {
     const objects = new MemoryObjectStore();
     const coordination = new MemoryCoordinationStore();
