@@ -1,0 +1,204 @@
+// The five workloads, each run with Kafka's own tools against whichever system is up, and the
+// cost accounting around each: CPU and peak memory of the server processes, and for Floe its
+// object-store and coordination-table requests from /metrics.
+import type { TestEnv } from '@floe/testkit';
+import { diffCounters, type StoreCounters } from './floe-metrics.ts';
+import { openIdleConnections, stillOpen } from './idle-connections.ts';
+import { createTopic, kafkaTool, parseConsumerPerformance, parseEndToEndLatency, parseProducerPerformance, type Latencies, type RatePoint } from './kafka-tools.ts';
+import { trackUsage } from './process-stats.ts';
+import type { Progress } from './progress.ts';
+import type { RunningSystem, SystemName } from './systems.ts';
+
+export type WorkloadId = 'throughput' | 'latency' | 'catch-up' | `partitions-${number}` | 'connections';
+
+export interface Sizes {
+  /** Records of 1 KiB for the throughput workload (and the backlog the catch-up read reads). */
+  throughputRecords: number;
+  /** Seconds at the fixed rate of the latency workload. */
+  latencySeconds: number;
+  /** The fixed rate in records (1 KiB) per second: 5,120 is 5 MiB/s. */
+  fixedRate: number;
+  /** Records EndToEndLatency sends, one at a time. */
+  endToEndRecords: number;
+  /** Partition counts of the many-partitions workload, its total rate and duration. */
+  partitionCounts: number[];
+  partitionsRate: number;
+  partitionsSeconds: number;
+  idleConnections: number;
+  connectionsSeconds: number;
+}
+
+export const FULL: Sizes = {
+  throughputRecords: 1_000_000,
+  latencySeconds: 30,
+  fixedRate: 5120,
+  endToEndRecords: 200,
+  partitionCounts: [1000, 10_000],
+  partitionsRate: 1000,
+  partitionsSeconds: 20,
+  idleConnections: 1000,
+  connectionsSeconds: 20,
+};
+
+export const QUICK: Sizes = {
+  throughputRecords: 20_000,
+  latencySeconds: 3,
+  fixedRate: 1024,
+  endToEndRecords: 10,
+  partitionCounts: [100],
+  partitionsRate: 200,
+  partitionsSeconds: 3,
+  idleConnections: 50,
+  connectionsSeconds: 3,
+};
+
+export interface Costs {
+  /** MiB the workload moved (produced, or read for the catch-up). */
+  mb: number;
+  cpuSecondsPerMb: number;
+  peakRssMb: number;
+  /** Floe only: per MiB moved. */
+  s3PutsPerMb?: number;
+  s3GetsPerMb?: number;
+  writeUnitsPerMb?: number;
+  readUnitsPerMb?: number;
+  /** Floe only: mean size of the segment objects flushed. */
+  meanSegmentBytes?: number;
+}
+
+export interface WorkloadResult extends Costs {
+  system: SystemName;
+  workload: WorkloadId;
+  mbPerSec: number;
+  recordsPerSec: number;
+  /** Produce latency as ProducerPerformance measured it (send to acknowledgement). */
+  produce?: Latencies;
+  /** EndToEndLatency: produce one record, wait until the consumer sees it. */
+  endToEnd?: Latencies;
+  /** ProducerPerformance's MiB/s per reporting interval. */
+  series?: RatePoint[];
+  /** Anything else the workload measured (topic creation time, open connections, ...). */
+  extra?: Record<string, number>;
+}
+
+const REPORT_MS = 1000;
+const RECORD = 1024;
+const MIB = 1024 * 1024;
+
+/** Runs `body` while tracking the system's CPU, memory and (Floe) store counters. */
+async function measured<T extends { mb: number }>(system: RunningSystem, body: () => Promise<T>): Promise<T & Costs> {
+  const before = await system.counters?.();
+  const usage = trackUsage(system.pids);
+  let out: T;
+  try {
+    out = await body();
+  } catch (err) {
+    usage.stop();
+    throw err;
+  }
+  const { cpuSeconds, peakRssBytes } = usage.stop();
+  const costs: Costs = { mb: out.mb, cpuSecondsPerMb: cpuSeconds / out.mb, peakRssMb: peakRssBytes / MIB };
+  if (before && system.counters) {
+    const d: StoreCounters = diffCounters(await system.counters(), before);
+    Object.assign(costs, {
+      s3PutsPerMb: d.s3Puts / out.mb,
+      s3GetsPerMb: d.s3Gets / out.mb,
+      writeUnitsPerMb: d.writeUnits / out.mb,
+      readUnitsPerMb: d.readUnits / out.mb,
+      ...(d.segments > 0 ? { meanSegmentBytes: d.segmentBytes / d.segments } : {}),
+    });
+  }
+  return { ...out, ...costs };
+}
+
+/** ProducerPerformance with the settings of every workload: acks=all, idempotence on. */
+async function producerPerformance(env: TestEnv, bootstrap: string, topic: string, records: number, rate: number, extraProps: string[] = []) {
+  const out = await kafkaTool(
+    env,
+    'ProducerPerformance',
+    [
+      '--topic', topic, '--num-records', String(records), '--record-size', String(RECORD), '--throughput', String(rate),
+      '--reporting-interval', String(REPORT_MS),
+      '--command-property', `bootstrap.servers=${bootstrap}`, 'acks=all', 'enable.idempotence=true', 'linger.ms=5', 'batch.size=262144', ...extraProps,
+    ],
+    // Generous: ten times the time the records take at 1 MiB/s, at least five minutes.
+    Math.max(300_000, records * 10),
+  );
+  return parseProducerPerformance(out, REPORT_MS);
+}
+
+/** Workload (1): 1 KiB records to 12 partitions at an unlimited rate (leaves the backlog (3) reads). */
+export async function runThroughput(system: RunningSystem, env: TestEnv, records: number): Promise<WorkloadResult> {
+  await createTopic(env, system.bootstrap, 'throughput', 12, 600_000);
+  const t = await measured(system, async () => {
+    const p = await producerPerformance(env, system.bootstrap, 'throughput', records, -1);
+    return { ...p, mb: (p.records * RECORD) / MIB };
+  });
+  return { ...pick(t), system: system.name, workload: 'throughput', mbPerSec: t.mbPerSec, recordsPerSec: t.recordsPerSec, produce: latencies(t), series: t.series };
+}
+
+export async function runWorkloads(system: RunningSystem, env: TestEnv, sizes: Sizes, progress: Progress): Promise<WorkloadResult[]> {
+  const results: WorkloadResult[] = [];
+  const { bootstrap } = system;
+  const topic = async (name: string, partitions: number) => {
+    const t0 = performance.now();
+    await createTopic(env, bootstrap, name, partitions, 600_000);
+    return performance.now() - t0;
+  };
+
+  progress.step(system.name, `throughput: ${sizes.throughputRecords.toLocaleString('en-US')} x 1 KiB, 12 partitions, unlimited rate`);
+  results.push(await runThroughput(system, env, sizes.throughputRecords));
+
+  progress.step(system.name, `catch-up: read the ${sizes.throughputRecords.toLocaleString('en-US')}-record backlog from offset 0`);
+  const c = await measured(system, async () => {
+    const out = await kafkaTool(env, 'ConsumerPerformance', ['--bootstrap-server', bootstrap, '--topic', 'throughput', '--num-records', String(sizes.throughputRecords), '--group', `catch-up-${system.name}`, '--timeout', '60000'], 600_000);
+    return parseConsumerPerformance(out);
+  });
+  results.push({ ...pick(c), system: system.name, workload: 'catch-up', mbPerSec: c.fetchMbPerSec, recordsPerSec: c.fetchRecordsPerSec, extra: { records: c.records, rebalanceMs: c.rebalanceMs, mbPerSecWithJoin: c.mbPerSec } });
+
+  progress.step(system.name, `latency: ${((sizes.fixedRate * RECORD) / MIB).toFixed(1)} MiB/s for ${sizes.latencySeconds} s, then EndToEndLatency x${sizes.endToEndRecords}`);
+  await topic('latency', 12);
+  const l = await measured(system, async () => {
+    const p = await producerPerformance(env, bootstrap, 'latency', sizes.fixedRate * sizes.latencySeconds, sizes.fixedRate);
+    return { ...p, mb: (p.records * RECORD) / MIB };
+  });
+  await topic('end-to-end', 1);
+  const e2e = parseEndToEndLatency(
+    await kafkaTool(env, 'EndToEndLatency', ['--bootstrap-server', bootstrap, '--topic', 'end-to-end', '--num-records', String(sizes.endToEndRecords), '--producer-acks', 'all', '--record-size', String(RECORD)], 600_000),
+  );
+  results.push({ ...pick(l), system: system.name, workload: 'latency', mbPerSec: l.mbPerSec, recordsPerSec: l.recordsPerSec, produce: latencies(l), endToEnd: e2e });
+
+  for (const partitions of sizes.partitionCounts) {
+    progress.step(system.name, `many partitions: ${partitions.toLocaleString('en-US')}, ${sizes.partitionsRate} records/s in all for ${sizes.partitionsSeconds} s, round robin`);
+    const name = `partitions-${partitions}`;
+    const createMs = await topic(name, partitions);
+    const m = await measured(system, async () => {
+      const p = await producerPerformance(env, bootstrap, name, sizes.partitionsRate * sizes.partitionsSeconds, sizes.partitionsRate, ['partitioner.class=org.apache.kafka.clients.producer.RoundRobinPartitioner']);
+      return { ...p, mb: (p.records * RECORD) / MIB };
+    });
+    results.push({ ...pick(m), system: system.name, workload: `partitions-${partitions}`, mbPerSec: m.mbPerSec, recordsPerSec: m.recordsPerSec, produce: latencies(m), extra: { partitions, createTopicMs: createMs } });
+  }
+
+  progress.step(system.name, `many connections: ${sizes.idleConnections} idle, plus a producer at ${((sizes.fixedRate * RECORD) / MIB).toFixed(1)} MiB/s for ${sizes.connectionsSeconds} s`);
+  await topic('connections', 12);
+  const idle = await openIdleConnections(system.ports, sizes.idleConnections);
+  try {
+    const k = await measured(system, async () => {
+      const p = await producerPerformance(env, bootstrap, 'connections', sizes.fixedRate * sizes.connectionsSeconds, sizes.fixedRate);
+      return { ...p, mb: (p.records * RECORD) / MIB };
+    });
+    results.push({ ...pick(k), system: system.name, workload: 'connections', mbPerSec: k.mbPerSec, recordsPerSec: k.recordsPerSec, produce: latencies(k), extra: { idleConnections: sizes.idleConnections, stillOpenAfter: stillOpen(idle.sockets) } });
+  } finally {
+    idle.closeAll();
+  }
+  return results;
+}
+
+function pick(c: Costs): Costs {
+  const { mb, cpuSecondsPerMb, peakRssMb, s3PutsPerMb, s3GetsPerMb, writeUnitsPerMb, readUnitsPerMb, meanSegmentBytes } = c;
+  return Object.fromEntries(Object.entries({ mb, cpuSecondsPerMb, peakRssMb, s3PutsPerMb, s3GetsPerMb, writeUnitsPerMb, readUnitsPerMb, meanSegmentBytes }).filter(([, v]) => v !== undefined)) as unknown as Costs;
+}
+
+function latencies(l: Latencies): Latencies {
+  return { avgMs: l.avgMs, p50Ms: l.p50Ms, ...(l.p95Ms !== undefined ? { p95Ms: l.p95Ms } : {}), p99Ms: l.p99Ms, p999Ms: l.p999Ms, maxMs: l.maxMs };
+}
