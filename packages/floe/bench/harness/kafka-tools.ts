@@ -18,10 +18,6 @@ export async function kafkaTool(env: TestEnv, name: string, args: string[], time
   return result.stdout;
 }
 
-export async function createTopic(env: TestEnv, bootstrap: string, topic: string, partitions: number, timeoutMs: number): Promise<void> {
-  await kafkaTool(env, 'TopicCommand', ['--bootstrap-server', bootstrap, '--create', '--topic', topic, '--partitions', String(partitions), '--replication-factor', '1'], timeoutMs);
-}
-
 /** One reporting interval of ProducerPerformance or ConsumerPerformance. */
 export interface RatePoint {
   /** Seconds since the tool's start (end of the interval). */

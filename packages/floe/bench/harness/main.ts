@@ -13,7 +13,7 @@ import { runProfile } from './profile.ts';
 import { Progress } from './progress.ts';
 import { markdownTables, writeCharts, writeIntoDocs, type BenchRun } from './report.ts';
 import { startSystem, type Ports } from './systems.ts';
-import { FULL, QUICK, runWorkloads, type WorkloadResult } from './workloads.ts';
+import { FULL, QUICK, runWorkloads, type WorkloadFailure, type WorkloadResult } from './workloads.ts';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 
@@ -51,12 +51,15 @@ async function main(argv: string[]): Promise<number> {
   const sizes = o.quick ? QUICK : FULL;
   const libDir = o.systems.includes('kafka') ? kafkaLibDir() : '';
   const results: WorkloadResult[] = [];
+  const failures: WorkloadFailure[] = [];
   // One system at a time: each is started, measured and stopped before the next.
   for (const name of o.systems) {
     progress.step(name, 'starting');
     const system = await startSystem(name, { env, ports: ports(o), run, kafkaLibDir: libDir });
     try {
-      results.push(...(await runWorkloads(system, env, sizes, progress)));
+      const got = await runWorkloads(system, env, sizes, progress);
+      results.push(...got.results);
+      failures.push(...got.failures);
     } finally {
       progress.step(name, 'stopping');
       await system.stop();
@@ -93,13 +96,15 @@ async function main(argv: string[]): Promise<number> {
     sizes,
     systems: o.systems,
     results,
+    failures,
     ...(limits ? { limits } : {}),
   };
   writeFileSync(join(o.outDir, 'results.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeCharts(o.outDir, report);
   writeIntoDocs(o.docsFile, markdownTables(report));
+  if (failures.length > 0) progress.done(`${failures.length} workload(s) failed: ${failures.map((f) => `${f.system}/${f.workload}`).join(', ')} (see results.json)`);
   progress.done(`done in ${Math.round(report.wallSeconds)} s: ${join(o.outDir, 'results.json')}, ${o.docsFile}`);
-  return 0;
+  return failures.length > 0 ? 1 : 0;
 }
 
 /** The first line of `java -version` (which prints to stderr). */

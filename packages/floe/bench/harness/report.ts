@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Limits } from './limits.ts';
 import { barChartLog, lineChart } from './svg.ts';
 import { SYSTEM_LABELS, type SystemName } from './systems.ts';
-import type { Sizes, WorkloadId, WorkloadResult } from './workloads.ts';
+import type { Sizes, WorkloadFailure, WorkloadId, WorkloadResult } from './workloads.ts';
 
 export interface BenchRun {
   startedAt: string;
@@ -16,6 +16,8 @@ export interface BenchRun {
   sizes: Sizes;
   systems: SystemName[];
   results: WorkloadResult[];
+  /** Workloads that did not complete, with the error. */
+  failures: WorkloadFailure[];
   limits?: Limits;
 }
 
@@ -41,7 +43,7 @@ function bestLimit(limits: Limits | undefined, op: 'put' | 'ranged-get'): number
 
 export function markdownTables(run: BenchRun): string {
   const out: string[] = [];
-  const workloads = [...new Set(run.results.map((r) => r.workload))];
+  const workloads = [...new Set([...run.results, ...run.failures].map((r) => r.workload))];
   const get = (w: WorkloadId, s: SystemName) => run.results.find((r) => r.workload === w && r.system === s);
   out.push(`Run of ${run.startedAt} (${run.mode}, ${Math.round(run.wallSeconds / 60)} min): \`${run.command}\`; ${run.machine.cpus} CPUs (${run.machine.cpuModel}), ${run.machine.memoryGiB} GiB, Node ${run.machine.node}, ${run.machine.java}; load average ${run.machine.loadAverageAtStart.map((l) => l.toFixed(1)).join(' / ')} at the start, ${run.machine.loadAverageAtEnd.map((l) => l.toFixed(1)).join(' / ')} at the end. MB means MiB throughout, as Kafka's tools count.`);
   out.push('');
@@ -78,6 +80,12 @@ export function markdownTables(run: BenchRun): string {
         `| ${label(w)} | ${SYSTEM_LABELS[s]} | ${n(r.mbPerSec)} | ${n(r.recordsPerSec, 0)} | ${lat(r.produce)} | ${lat(r.endToEnd)} | ${n(r.s3PutsPerMb, 2)} | ${n(r.s3GetsPerMb, 2)} | ${n(r.writeUnitsPerMb, 2)} | ${n(r.readUnitsPerMb, 2)} | ${n(r.cpuSecondsPerMb, 3)} | ${n(r.peakRssMb, 0)} | ${extra} |`,
       );
     }
+  }
+  if (run.failures.length > 0) {
+    out.push('');
+    out.push('Did not complete:');
+    out.push('');
+    for (const f of run.failures) out.push(`- ${label(f.workload)}, ${SYSTEM_LABELS[f.system]}: ${f.error.split('\n')[0]}`);
   }
   if (run.limits) {
     out.push('');

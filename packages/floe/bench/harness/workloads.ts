@@ -2,9 +2,10 @@
 // cost accounting around each: CPU and peak memory of the server processes, and for Floe its
 // object-store and coordination-table requests from /metrics.
 import type { TestEnv } from '@floe/testkit';
+import { Kafka, logLevel } from 'kafkajs';
 import { diffCounters, type StoreCounters } from './floe-metrics.ts';
 import { openIdleConnections, stillOpen } from './idle-connections.ts';
-import { createTopic, kafkaTool, parseConsumerPerformance, parseEndToEndLatency, parseProducerPerformance, type Latencies, type RatePoint } from './kafka-tools.ts';
+import { kafkaTool, parseConsumerPerformance, parseEndToEndLatency, parseProducerPerformance, type Latencies, type RatePoint } from './kafka-tools.ts';
 import { trackUsage } from './process-stats.ts';
 import type { Progress } from './progress.ts';
 import type { RunningSystem, SystemName } from './systems.ts';
@@ -85,6 +86,21 @@ const REPORT_MS = 1000;
 const RECORD = 1024;
 const MIB = 1024 * 1024;
 
+/**
+ * Creates a topic (replication factor 1) and waits until it is ready. kafkajs's admin client does
+ * it in-process: a JVM start per topic would cost more than some workloads take.
+ */
+export async function createTopic(bootstrap: string, topic: string, partitions: number): Promise<void> {
+  const admin = new Kafka({ clientId: 'floe-bench-admin', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: 8 } }).admin();
+  await admin.connect();
+  try {
+    const created = await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true, timeout: 600_000 });
+    if (!created) throw new Error(`topic ${topic} exists already`);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** Runs `body` while tracking the system's CPU, memory and (Floe) store counters. */
 async function measured<T extends { mb: number }>(system: RunningSystem, body: () => Promise<T>): Promise<T & Costs> {
   const before = await system.counters?.();
@@ -127,71 +143,89 @@ async function producerPerformance(env: TestEnv, bootstrap: string, topic: strin
   return parseProducerPerformance(out, REPORT_MS);
 }
 
-/** Workload (1): 1 KiB records to 12 partitions at an unlimited rate (leaves the backlog (3) reads). */
-export async function runThroughput(system: RunningSystem, env: TestEnv, records: number): Promise<WorkloadResult> {
-  await createTopic(env, system.bootstrap, 'throughput', 12, 600_000);
-  const t = await measured(system, async () => {
-    const p = await producerPerformance(env, system.bootstrap, 'throughput', records, -1);
-    return { ...p, mb: (p.records * RECORD) / MIB };
+/** ProducerPerformance under the cost accounting, as a result of `workload`. */
+async function measuredProduce(system: RunningSystem, env: TestEnv, workload: WorkloadId, topic: string, records: number, rps: number, props: string[] = []): Promise<WorkloadResult> {
+  const p = await measured(system, async () => {
+    const out = await producerPerformance(env, system.bootstrap, topic, records, rps, props);
+    return { ...out, mb: (out.records * RECORD) / MIB };
   });
-  return { ...pick(t), system: system.name, workload: 'throughput', mbPerSec: t.mbPerSec, recordsPerSec: t.recordsPerSec, produce: latencies(t), series: t.series };
+  return { ...pick(p), system: system.name, workload, mbPerSec: p.mbPerSec, recordsPerSec: p.recordsPerSec, produce: latencies(p), series: p.series };
 }
 
-export async function runWorkloads(system: RunningSystem, env: TestEnv, sizes: Sizes, progress: Progress): Promise<WorkloadResult[]> {
+/** Workload (1): 1 KiB records to 12 partitions at an unlimited rate (leaves the backlog (3) reads). */
+export async function runThroughput(system: RunningSystem, env: TestEnv, records: number): Promise<WorkloadResult> {
+  await createTopic(system.bootstrap, 'throughput', 12);
+  return measuredProduce(system, env, 'throughput', 'throughput', records, -1);
+}
+
+export interface WorkloadFailure {
+  system: SystemName;
+  workload: WorkloadId;
+  error: string;
+}
+
+/**
+ * Runs every workload against `system`. A workload that fails (a tool exits non-zero, a topic
+ * cannot be created) is recorded as a failure and the next one runs: one system's limit at
+ * 10,000 partitions must not void the rest of a 25-minute run.
+ */
+export async function runWorkloads(system: RunningSystem, env: TestEnv, sizes: Sizes, progress: Progress): Promise<{ results: WorkloadResult[]; failures: WorkloadFailure[] }> {
   const results: WorkloadResult[] = [];
+  const failures: WorkloadFailure[] = [];
   const { bootstrap } = system;
-  const topic = async (name: string, partitions: number) => {
-    const t0 = performance.now();
-    await createTopic(env, bootstrap, name, partitions, 600_000);
-    return performance.now() - t0;
+  const rate = `${((sizes.fixedRate * RECORD) / MIB).toFixed(1)} MiB/s`;
+  const attempt = async (workload: WorkloadId, description: string, body: () => Promise<WorkloadResult>) => {
+    progress.step(system.name, `${workload}: ${description}`);
+    try {
+      results.push(await body());
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      progress.step(system.name, `${workload} FAILED: ${error.split('\n')[0]}`);
+      failures.push({ system: system.name, workload, error });
+    }
   };
+  const produce = (workload: WorkloadId, topic: string, records: number, rps: number, props: string[] = []) => measuredProduce(system, env, workload, topic, records, rps, props);
 
-  progress.step(system.name, `throughput: ${sizes.throughputRecords.toLocaleString('en-US')} x 1 KiB, 12 partitions, unlimited rate`);
-  results.push(await runThroughput(system, env, sizes.throughputRecords));
+  await attempt('throughput', `${sizes.throughputRecords.toLocaleString('en-US')} x 1 KiB, 12 partitions, unlimited rate`, () => runThroughput(system, env, sizes.throughputRecords));
 
-  progress.step(system.name, `catch-up: read the ${sizes.throughputRecords.toLocaleString('en-US')}-record backlog from offset 0`);
-  const c = await measured(system, async () => {
-    const out = await kafkaTool(env, 'ConsumerPerformance', ['--bootstrap-server', bootstrap, '--topic', 'throughput', '--num-records', String(sizes.throughputRecords), '--group', `catch-up-${system.name}`, '--timeout', '60000'], 600_000);
-    return parseConsumerPerformance(out);
+  await attempt('catch-up', `read the ${sizes.throughputRecords.toLocaleString('en-US')}-record backlog from offset 0`, async () => {
+    const c = await measured(system, async () => {
+      const out = await kafkaTool(env, 'ConsumerPerformance', ['--bootstrap-server', bootstrap, '--topic', 'throughput', '--num-records', String(sizes.throughputRecords), '--group', `catch-up-${system.name}`, '--timeout', '60000'], 600_000);
+      return parseConsumerPerformance(out);
+    });
+    return { ...pick(c), system: system.name, workload: 'catch-up', mbPerSec: c.fetchMbPerSec, recordsPerSec: c.fetchRecordsPerSec, extra: { records: c.records, rebalanceMs: c.rebalanceMs, mbPerSecWithJoin: c.mbPerSec } };
   });
-  results.push({ ...pick(c), system: system.name, workload: 'catch-up', mbPerSec: c.fetchMbPerSec, recordsPerSec: c.fetchRecordsPerSec, extra: { records: c.records, rebalanceMs: c.rebalanceMs, mbPerSecWithJoin: c.mbPerSec } });
 
-  progress.step(system.name, `latency: ${((sizes.fixedRate * RECORD) / MIB).toFixed(1)} MiB/s for ${sizes.latencySeconds} s, then EndToEndLatency x${sizes.endToEndRecords}`);
-  await topic('latency', 12);
-  const l = await measured(system, async () => {
-    const p = await producerPerformance(env, bootstrap, 'latency', sizes.fixedRate * sizes.latencySeconds, sizes.fixedRate);
-    return { ...p, mb: (p.records * RECORD) / MIB };
+  await attempt('latency', `${rate} for ${sizes.latencySeconds} s, then EndToEndLatency x${sizes.endToEndRecords}`, async () => {
+    await createTopic(bootstrap, 'latency', 12);
+    const l = await produce('latency', 'latency', sizes.fixedRate * sizes.latencySeconds, sizes.fixedRate);
+    await createTopic(bootstrap, 'end-to-end', 1);
+    const out = await kafkaTool(env, 'EndToEndLatency', ['--bootstrap-server', bootstrap, '--topic', 'end-to-end', '--num-records', String(sizes.endToEndRecords), '--producer-acks', 'all', '--record-size', String(RECORD)], 600_000);
+    return { ...l, endToEnd: parseEndToEndLatency(out) };
   });
-  await topic('end-to-end', 1);
-  const e2e = parseEndToEndLatency(
-    await kafkaTool(env, 'EndToEndLatency', ['--bootstrap-server', bootstrap, '--topic', 'end-to-end', '--num-records', String(sizes.endToEndRecords), '--producer-acks', 'all', '--record-size', String(RECORD)], 600_000),
-  );
-  results.push({ ...pick(l), system: system.name, workload: 'latency', mbPerSec: l.mbPerSec, recordsPerSec: l.recordsPerSec, produce: latencies(l), endToEnd: e2e });
 
   for (const partitions of sizes.partitionCounts) {
-    progress.step(system.name, `many partitions: ${partitions.toLocaleString('en-US')}, ${sizes.partitionsRate} records/s in all for ${sizes.partitionsSeconds} s, round robin`);
-    const name = `partitions-${partitions}`;
-    const createMs = await topic(name, partitions);
-    const m = await measured(system, async () => {
-      const p = await producerPerformance(env, bootstrap, name, sizes.partitionsRate * sizes.partitionsSeconds, sizes.partitionsRate, ['partitioner.class=org.apache.kafka.clients.producer.RoundRobinPartitioner']);
-      return { ...p, mb: (p.records * RECORD) / MIB };
+    const workload: WorkloadId = `partitions-${partitions}`;
+    await attempt(workload, `${partitions.toLocaleString('en-US')} partitions, ${sizes.partitionsRate} records/s in all for ${sizes.partitionsSeconds} s, round robin`, async () => {
+      const t0 = performance.now();
+      await createTopic(bootstrap, workload, partitions);
+      const createTopicMs = performance.now() - t0;
+      const m = await produce(workload, workload, sizes.partitionsRate * sizes.partitionsSeconds, sizes.partitionsRate, ['partitioner.class=org.apache.kafka.clients.producer.RoundRobinPartitioner']);
+      return { ...m, extra: { partitions, createTopicMs } };
     });
-    results.push({ ...pick(m), system: system.name, workload: `partitions-${partitions}`, mbPerSec: m.mbPerSec, recordsPerSec: m.recordsPerSec, produce: latencies(m), extra: { partitions, createTopicMs: createMs } });
   }
 
-  progress.step(system.name, `many connections: ${sizes.idleConnections} idle, plus a producer at ${((sizes.fixedRate * RECORD) / MIB).toFixed(1)} MiB/s for ${sizes.connectionsSeconds} s`);
-  await topic('connections', 12);
-  const idle = await openIdleConnections(system.ports, sizes.idleConnections);
-  try {
-    const k = await measured(system, async () => {
-      const p = await producerPerformance(env, bootstrap, 'connections', sizes.fixedRate * sizes.connectionsSeconds, sizes.fixedRate);
-      return { ...p, mb: (p.records * RECORD) / MIB };
-    });
-    results.push({ ...pick(k), system: system.name, workload: 'connections', mbPerSec: k.mbPerSec, recordsPerSec: k.recordsPerSec, produce: latencies(k), extra: { idleConnections: sizes.idleConnections, stillOpenAfter: stillOpen(idle.sockets) } });
-  } finally {
-    idle.closeAll();
-  }
-  return results;
+  await attempt('connections', `${sizes.idleConnections} idle connections, plus a producer at ${rate} for ${sizes.connectionsSeconds} s`, async () => {
+    await createTopic(bootstrap, 'connections', 12);
+    const idle = await openIdleConnections(system.ports, sizes.idleConnections);
+    try {
+      const k = await produce('connections', 'connections', sizes.fixedRate * sizes.connectionsSeconds, sizes.fixedRate);
+      return { ...k, extra: { idleConnections: sizes.idleConnections, stillOpenAfter: stillOpen(idle.sockets) } };
+    } finally {
+      idle.closeAll();
+    }
+  });
+  return { results, failures };
 }
 
 function pick(c: Costs): Costs {
