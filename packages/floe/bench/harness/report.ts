@@ -68,8 +68,8 @@ export function markdownTables(run: BenchRun): string {
   out.push('');
   out.push('### Per workload and system');
   out.push('');
-  out.push('| workload | system | MB/s | records/s | produce p50 / p99 / p99.9 ms | end-to-end p50 / p99 / p99.9 ms | S3 PUTs / MB | S3 GETs / MB | write units / MB | read units / MB | CPU s / MB | peak RSS MB | other |');
-  out.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+  out.push('| workload | system | MB/s | records/s | produce p50 / p99 / p99.9 ms | end-to-end p50 / p99 / p99.9 ms | S3 PUTs / MB | S3 GETs / MB | write units / MB | read units / MB | CPU s / MB | peak RSS MB | load | other |');
+  out.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const w of workloads) {
     for (const s of run.systems) {
       const r = get(w, s);
@@ -77,7 +77,7 @@ export function markdownTables(run: BenchRun): string {
       const lat = (l: WorkloadResult['produce']) => (l ? `${n(l.p50Ms, 0)} / ${n(l.p99Ms, 0)} / ${n(l.p999Ms, 0)}` : '');
       const extra = Object.entries(r.extra ?? {}).map(([k, v]) => `${k} ${n(v, Number.isInteger(v) ? 0 : 1)}`).join(', ');
       out.push(
-        `| ${label(w)} | ${SYSTEM_LABELS[s]} | ${n(r.mbPerSec)} | ${n(r.recordsPerSec, 0)} | ${lat(r.produce)} | ${lat(r.endToEnd)} | ${n(r.s3PutsPerMb, 2)} | ${n(r.s3GetsPerMb, 2)} | ${n(r.writeUnitsPerMb, 2)} | ${n(r.readUnitsPerMb, 2)} | ${n(r.cpuSecondsPerMb, 3)} | ${n(r.peakRssMb, 0)} | ${extra} |`,
+        `| ${label(w)} | ${SYSTEM_LABELS[s]} | ${n(r.mbPerSec)} | ${n(r.recordsPerSec, 0)} | ${lat(r.produce)} | ${lat(r.endToEnd)} | ${n(r.s3PutsPerMb, 2)} | ${n(r.s3GetsPerMb, 2)} | ${n(r.writeUnitsPerMb, 2)} | ${n(r.readUnitsPerMb, 2)} | ${n(r.cpuSecondsPerMb, 3)} | ${n(r.peakRssMb, 0)} | ${n(r.loadAverage1m)} | ${extra} |`,
       );
     }
   }

@@ -1,6 +1,7 @@
 // The five workloads, each run with Kafka's own tools against whichever system is up, and the
 // cost accounting around each: CPU and peak memory of the server processes, and for Floe its
 // object-store and coordination-table requests from /metrics.
+import { loadavg } from 'node:os';
 import type { TestEnv } from '@floe/testkit';
 import { Kafka, logLevel } from 'kafkajs';
 import { diffCounters, type StoreCounters } from './floe-metrics.ts';
@@ -42,15 +43,15 @@ export const FULL: Sizes = {
 };
 
 export const QUICK: Sizes = {
-  throughputRecords: 20_000,
-  latencySeconds: 3,
+  throughputRecords: 10_000,
+  latencySeconds: 2,
   fixedRate: 1024,
-  endToEndRecords: 10,
+  endToEndRecords: 5,
   partitionCounts: [100],
   partitionsRate: 200,
-  partitionsSeconds: 3,
+  partitionsSeconds: 2,
   idleConnections: 50,
-  connectionsSeconds: 3,
+  connectionsSeconds: 2,
 };
 
 export interface Costs {
@@ -65,6 +66,8 @@ export interface Costs {
   readUnitsPerMb?: number;
   /** Floe only: mean size of the segment objects flushed. */
   meanSegmentBytes?: number;
+  /** The machine's 1-minute load average when the workload ended (others share it). */
+  loadAverage1m: number;
 }
 
 export interface WorkloadResult extends Costs {
@@ -87,15 +90,36 @@ const RECORD = 1024;
 const MIB = 1024 * 1024;
 
 /**
+ * Kafka's controller refuses one operation of more than 10,000 metadata records (a topic of
+ * 10,000 partitions is 10,001), so larger topics are created in steps: the topic, then
+ * CreatePartitions, at most this many partitions at a time.
+ */
+const PARTITIONS_PER_STEP = 5000;
+
+/** kafkajs's aggregate errors carry the per-topic reasons in `errors`. */
+function describeKafkaError(err: unknown): string {
+  const inner = (err as { errors?: { message?: string; type?: string }[] }).errors ?? [];
+  const reasons = inner.map((e) => e.type ?? e.message).filter(Boolean);
+  return `${err instanceof Error ? err.message : String(err)}${reasons.length ? `: ${reasons.join(', ')}` : ''}`;
+}
+
+/**
  * Creates a topic (replication factor 1) and waits until it is ready. kafkajs's admin client does
  * it in-process: a JVM start per topic would cost more than some workloads take.
  */
 export async function createTopic(bootstrap: string, topic: string, partitions: number): Promise<void> {
-  const admin = new Kafka({ clientId: 'floe-bench-admin', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING, retry: { retries: 8 } }).admin();
+  const admin = new Kafka({ clientId: 'floe-bench-admin', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING, requestTimeout: 300_000, retry: { retries: 8 } }).admin();
   await admin.connect();
   try {
-    const created = await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true, timeout: 600_000 });
+    const first = Math.min(partitions, PARTITIONS_PER_STEP);
+    const created = await admin.createTopics({ topics: [{ topic, numPartitions: first, replicationFactor: 1 }], waitForLeaders: true, timeout: 300_000 });
     if (!created) throw new Error(`topic ${topic} exists already`);
+    for (let count = first; count < partitions; ) {
+      count = Math.min(partitions, count + PARTITIONS_PER_STEP);
+      await admin.createPartitions({ topicPartitions: [{ topic, count }], timeout: 300_000 });
+    }
+  } catch (err) {
+    throw new Error(`creating topic ${topic} of ${partitions} partitions: ${describeKafkaError(err)}`);
   } finally {
     await admin.disconnect();
   }
@@ -113,7 +137,7 @@ async function measured<T extends { mb: number }>(system: RunningSystem, body: (
     throw err;
   }
   const { cpuSeconds, peakRssBytes } = usage.stop();
-  const costs: Costs = { mb: out.mb, cpuSecondsPerMb: cpuSeconds / out.mb, peakRssMb: peakRssBytes / MIB };
+  const costs: Costs = { mb: out.mb, cpuSecondsPerMb: cpuSeconds / out.mb, peakRssMb: peakRssBytes / MIB, loadAverage1m: loadavg()[0]! };
   if (before && system.counters) {
     const d: StoreCounters = diffCounters(await system.counters(), before);
     Object.assign(costs, {
@@ -210,7 +234,12 @@ export async function runWorkloads(system: RunningSystem, env: TestEnv, sizes: S
       const t0 = performance.now();
       await createTopic(bootstrap, workload, partitions);
       const createTopicMs = performance.now() - t0;
-      const m = await produce(workload, workload, sizes.partitionsRate * sizes.partitionsSeconds, sizes.partitionsRate, ['partitioner.class=org.apache.kafka.clients.producer.RoundRobinPartitioner']);
+      const m = await produce(workload, workload, sizes.partitionsRate * sizes.partitionsSeconds, sizes.partitionsRate, [
+        'partitioner.class=org.apache.kafka.clients.producer.RoundRobinPartitioner',
+        // Kafka's default: a 256 KiB batch per partition would hold the producer's 32 MiB
+        // buffer in 128 partitions' batches and block it, whichever system it writes to.
+        'batch.size=16384',
+      ]);
       return { ...m, extra: { partitions, createTopicMs } };
     });
   }
@@ -229,8 +258,8 @@ export async function runWorkloads(system: RunningSystem, env: TestEnv, sizes: S
 }
 
 function pick(c: Costs): Costs {
-  const { mb, cpuSecondsPerMb, peakRssMb, s3PutsPerMb, s3GetsPerMb, writeUnitsPerMb, readUnitsPerMb, meanSegmentBytes } = c;
-  return Object.fromEntries(Object.entries({ mb, cpuSecondsPerMb, peakRssMb, s3PutsPerMb, s3GetsPerMb, writeUnitsPerMb, readUnitsPerMb, meanSegmentBytes }).filter(([, v]) => v !== undefined)) as unknown as Costs;
+  const { mb, cpuSecondsPerMb, peakRssMb, s3PutsPerMb, s3GetsPerMb, writeUnitsPerMb, readUnitsPerMb, meanSegmentBytes, loadAverage1m } = c;
+  return Object.fromEntries(Object.entries({ mb, cpuSecondsPerMb, peakRssMb, s3PutsPerMb, s3GetsPerMb, writeUnitsPerMb, readUnitsPerMb, meanSegmentBytes, loadAverage1m }).filter(([, v]) => v !== undefined)) as unknown as Costs;
 }
 
 function latencies(l: Latencies): Latencies {
