@@ -3,7 +3,7 @@
 /** The p-th percentile (0-100) by nearest rank; NaN for an empty sample. */
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p * sorted.length) / 100 - 1e-9) - 1))]!;
 }
 
 export function summarize(samples: readonly number[]): { p50: number; p99: number; p999: number; max: number } {
