@@ -1,4 +1,7 @@
 #!/usr/bin/env node
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { ADMIN_USAGE, runAdminCommand } from './admin-cli.ts';
 import { startBroker } from './broker.ts';
 import { DATA_USAGE, runDataCommand } from './data-cli.ts';
@@ -45,10 +48,25 @@ async function start(argv: string[]): Promise<number> {
   return 0;
 }
 
+/**
+ * `floe bench`: the benchmark harness (packages/floe/bench/harness, run from source as
+ * scripts/bench does); it needs a source checkout and the test environment.
+ */
+async function bench(argv: string[]): Promise<number> {
+  const harness = fileURLToPath(new URL('../bench/harness/main.ts', import.meta.url));
+  if (!existsSync(harness)) {
+    console.error(`floe bench: the harness is not here (${harness}): it runs from a source checkout (scripts/bench)`);
+    return 2;
+  }
+  const child = spawn(process.execPath, ['--conditions=floe-source', harness, ...argv], { stdio: 'inherit' });
+  return await new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (command === 'start') return await start(rest);
+    if (command === 'bench') return await bench(rest);
     if (command === 'topic' || command === 'group') {
       return await runAdminCommand(argv, { out: (l) => console.log(l), err: (l) => console.error(l), env: process.env });
     }
@@ -64,7 +82,7 @@ async function main(argv: string[]): Promise<number> {
         signal: interrupted.signal,
       });
     }
-    console.error(`usage: floe start [options]   (floe start --help)\n${ADMIN_USAGE}\n${DATA_USAGE}`);
+    console.error(`usage: floe start [options]   (floe start --help)\n       floe bench [options]   (floe bench --help)\n${ADMIN_USAGE}\n${DATA_USAGE}`);
     return 2;
   } catch (err) {
     if (err instanceof ConfigError) {

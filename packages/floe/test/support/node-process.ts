@@ -33,11 +33,11 @@ function readyIn(text: string): boolean {
 
 /**
  * Starts `floe start` on 127.0.0.1:`port` with the cluster named `cluster` (its bucket and table
- * names), plus any extra FLOE_* variables.
+ * names), plus any extra FLOE_* variables and Node flags (`--cpu-prof` for a profile).
  */
-export function startNodeProcess(port: number, cluster: string, extra: Record<string, string> = {}): NodeProcess {
+export function startNodeProcess(port: number, cluster: string, extra: Record<string, string> = {}, nodeArgs: readonly string[] = []): NodeProcess {
   const env = loadTestEnv();
-  const child = spawn(process.execPath, ['--conditions=floe-source', CLI, 'start'], {
+  const child = spawn(process.execPath, ['--conditions=floe-source', ...nodeArgs, CLI, 'start'], {
     env: {
       ...process.env,
       NODE_OPTIONS: '',
