@@ -155,7 +155,12 @@ export class ScramServerExchange implements SaslExchange {
     if (attrs[0][1] !== Buffer.from(first.gs2Header, 'utf8').toString('base64')) {
       throw new AuthenticationError('Invalid SCRAM client final message', 'channel binding does not match the gs2 header');
     }
-    if (attrs[1][1] !== this.combinedNonce) throw new AuthenticationError(`${FAILED} ${this.mechanism}`, 'nonce does not match the one handed out');
+    // The nonce handed out, exactly; or the client nonce followed by it, which is what librdkafka
+    // before 2.2 sends (Kafka accepts it: its server checks that the nonce ends with its own).
+    const nonce = attrs[1][1];
+    if (nonce !== this.combinedNonce && nonce !== first.nonce + this.combinedNonce) {
+      throw new AuthenticationError(`${FAILED} ${this.mechanism}`, 'nonce does not match the one handed out');
+    }
     if (proof.length !== hashBytes(this.mechanism)) throw new AuthenticationError(`${FAILED} ${this.mechanism}`, 'proof has the wrong length');
     const authMessage = `${first.bare},${this.serverFirst},${withoutProof}`;
     const clientSignature = hmac(this.mechanism, keys.storedKey, authMessage);

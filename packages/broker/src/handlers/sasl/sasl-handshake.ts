@@ -1,13 +1,14 @@
 // SaslHandshake: the client names a mechanism; the exchange itself follows in SaslAuthenticate.
-// v1 only: v0 was followed by raw SASL tokens outside Kafka framing, which no current client
-// sends (see docs/security.md).
+// v0 and v1 are answered alike (librdkafka needs v0 listed to try SASL at all), and after either
+// the exchange must come in SaslAuthenticate requests: the raw SASL tokens outside Kafka framing
+// that clients before Kafka 1.0 sent after a v0 handshake are not read (docs/security.md).
 import { ApiKey, ErrorCode, defaultSaslHandshakeResponse } from '@floe/protocol';
 import { defineHandler } from '../../handler.ts';
 
 export function saslHandshakeHandler() {
   return defineHandler({
     apiKey: ApiKey.SaslHandshake,
-    minVersion: 1,
+    minVersion: 0,
     maxVersion: 1,
     async handle(rc, request) {
       const response = defaultSaslHandshakeResponse();
