@@ -455,7 +455,9 @@ export class Connection {
         read = false; // do not read what a misbehaving client keeps sending
         break;
       default:
-        read = true; // draining or ending: read and discard, so closing sends FIN rather than RST
+        // Draining or ending: read and discard, so closing sends FIN rather than RST. Not for a
+        // connection that never authenticated: what it keeps sending is not worth reading.
+        read = this.trusted;
     }
     if (read && this.readingPaused) {
       this.readingPaused = false;

@@ -34,6 +34,8 @@ export interface FloeConfig {
   saslMechanisms: SaslMechanism[];
   /** KIP-368 session lifetime (connections.max.reauth.ms); 0: sessions last as long as the credential. */
   saslSessionLifetimeMs: number;
+  /** The answer to a failed login waits this long, doubling with each further failure of the address (up to 50 times it). */
+  saslFailureDelayMs: number;
   /** OAUTHBEARER: JWKS URL or file, and the claims checked. */
   jwks: string | undefined;
   jwtIssuer: string | undefined;
@@ -130,6 +132,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'clientCertificates', flag: '--tls-client-auth', env: 'FLOE_TLS_CLIENT_AUTH', help: 'none (default), requested or required: client certificates, whose subject becomes the principal', default: () => 'none' },
   { key: 'saslMechanisms', flag: '--sasl-mechanisms', env: 'FLOE_SASL_MECHANISMS', help: `mechanisms of SASL listeners, comma-separated: ${SASL_MECHANISMS.join(',')} (default: PLAIN and both SCRAMs, plus OAUTHBEARER when FLOE_SASL_OAUTHBEARER_JWKS is set)` },
   { key: 'saslSessionLifetimeMs', flag: '--sasl-session-lifetime-ms', env: 'FLOE_SASL_SESSION_LIFETIME_MS', help: 'KIP-368: clients re-authenticate within this (default 0: sessions last as long as their credential)', default: () => '0' },
+  { key: 'saslFailureDelayMs', flag: '--sasl-failure-delay-ms', env: 'FLOE_SASL_FAILURE_DELAY_MS', help: 'a failed login is answered after this, doubling per further failure from the address up to 50x (default 100)', default: () => '100' },
   { key: 'jwks', flag: '--sasl-oauthbearer-jwks', env: 'FLOE_SASL_OAUTHBEARER_JWKS', help: 'OAUTHBEARER: JWKS as an http(s) URL or a file' },
   { key: 'jwtIssuer', flag: '--sasl-oauthbearer-issuer', env: 'FLOE_SASL_OAUTHBEARER_ISSUER', help: 'OAUTHBEARER: required iss claim' },
   { key: 'jwtAudience', flag: '--sasl-oauthbearer-audience', env: 'FLOE_SASL_OAUTHBEARER_AUDIENCE', help: 'OAUTHBEARER: required aud claim' },
@@ -268,6 +271,7 @@ export function loadConfig(
     clientCertificates,
     saslMechanisms: saslMechanisms as SaslMechanism[],
     saslSessionLifetimeMs: parseInt32(get('saslSessionLifetimeMs')!, 'FLOE_SASL_SESSION_LIFETIME_MS', 0, 2 ** 31 - 1),
+    saslFailureDelayMs: parseInt32(get('saslFailureDelayMs')!, 'FLOE_SASL_FAILURE_DELAY_MS', 0, 60_000),
     jwks,
     jwtIssuer: get('jwtIssuer'),
     jwtAudience: get('jwtAudience'),

@@ -40,7 +40,7 @@ export async function startKafkaListeners(
             : undefined,
         }),
         sessionLifetimeMs: config.saslSessionLifetimeMs,
-        failedLogins: new FailedLogins(),
+        failedLogins: new FailedLogins({ baseDelayMs: config.saslFailureDelayMs, maxDelayMs: 50 * config.saslFailureDelayMs }),
       }
     : undefined;
   const all: RunningListener[] = [];
