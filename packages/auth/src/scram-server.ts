@@ -156,7 +156,8 @@ export class ScramServerExchange implements SaslExchange {
       throw new AuthenticationError('Invalid SCRAM client final message', 'channel binding does not match the gs2 header');
     }
     // The nonce handed out, exactly; or the client nonce followed by it, which is what librdkafka
-    // before 2.2 sends (Kafka accepts it: its server checks that the nonce ends with its own).
+    // sends (2.0.2 here: it prefixes the server's nonce with its own; Kafka's server accepts this,
+    // checking only that the nonce ends with the one it handed out).
     const nonce = attrs[1][1];
     if (nonce !== this.combinedNonce && nonce !== first.nonce + this.combinedNonce) {
       throw new AuthenticationError(`${FAILED} ${this.mechanism}`, 'nonce does not match the one handed out');
