@@ -118,7 +118,8 @@ describe('Helm chart', () => {
       expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
       expect(c.startupProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
       const kafka = c.ports.find((p: { name: string }) => p.name === 'kafka');
-      expect(`0.0.0.0:${kafka.containerPort}`).toBe(podEnv(manifests, d).FLOE_KAFKA_LISTEN);
+      // A bare address is one PLAINTEXT listener; with TLS or SASL the protocol comes first.
+      expect(podEnv(manifests, d).FLOE_KAFKA_LISTEN).toMatch(new RegExp(`^([A-Z_]+://)?0\\.0\\.0\\.0:${kafka.containerPort}$`));
     }
   });
 
@@ -169,6 +170,24 @@ describe('Helm chart', () => {
     expect(service.spec.ports[0].port).toBe(19092);
     const config = loadConfig([], podEnv(manifests, one(manifests, 'Deployment')), '/app');
     expect(config.loadBalancer).toEqual({ host: `${service.metadata.name}.${NAMESPACE}.svc.cluster.local`, port: 19092 });
+  });
+
+  test('TLS and SASL: a SASL_SSL listener, the certificate Secret mounted where FLOE_TLS_* point, the SASL settings', async () => {
+    const { manifests } = await render(example('tls-sasl'));
+    const d = one(manifests, 'Deployment');
+    const config = loadConfig([], podEnv(manifests, d), '/app');
+    expect(config.listeners).toEqual([{ name: 'SASL_SSL', protocol: 'SASL_SSL', host: '0.0.0.0', port: 9092 }]);
+    expect(config.saslMechanisms).toEqual(['SCRAM-SHA-512', 'SCRAM-SHA-256', 'PLAIN', 'OAUTHBEARER']);
+    expect(config.saslSessionLifetimeMs).toBe(3600000);
+    expect(config.jwks).toBe('https://idp.example.com/.well-known/jwks.json');
+    const spec = d.spec.template.spec;
+    const mount = spec.containers[0].volumeMounts.find((m: { name: string }) => m.name === 'tls');
+    expect(mount).toEqual({ name: 'tls', mountPath: '/etc/floe/tls', readOnly: true });
+    expect(config.tlsCertFile).toBe('/etc/floe/tls/tls.crt');
+    expect(spec.volumes.find((v: { name: string }) => v.name === 'tls')).toEqual({ name: 'tls', secret: { secretName: 'floe-kafka-tls' } });
+    const noSecret = await helm(['template', RELEASE, CHART, '--kube-version', KUBERNETES_VERSION, '-f', example('tls-sasl'), '--set', 'security.tls.secretName=']);
+    expect(noSecret.code).not.toBe(0);
+    expect(noSecret.stdout + noSecret.stderr).toContain('security.tls.secretName');
   });
 
   test('per-pod mode: each pod advertises its own IP, clients bootstrap from a headless Service', async () => {
@@ -256,7 +275,7 @@ describe('Helm chart', () => {
     ['addressing.mode=nodePort', /addressing\.mode|mode/],
     ['storage.objectStore=file:///data', /objectStore/],
     ['ports.http=70000', /http/],
-    ['security.tls.enabled=true', /tls/],
+    ['security.tls.clientAuth=sometimes', /clientAuth/],
     ['imagePullPolicy=Always', /imagePullPolicy/],
   ])('values.schema.json refuses %s', async (set, mentions) => {
     const r = await lint(example('minio-localstack'), set);

@@ -1,3 +1,4 @@
+import type { ScramCredentialStore } from '@floe/auth';
 import type { AclTable, Authorizer } from '@floe/authz';
 import type { GroupCoordinator } from '@floe/groups';
 import type { FloeLog, ProducerIdAllocator } from '@floe/log';
@@ -9,6 +10,12 @@ export interface BrokerNode {
   host: string;
   port: number;
   rack: string | null;
+  /**
+   * The node's address on each named Kafka listener, when it has several (Kafka's
+   * advertised.listeners): clients are answered with the address of the listener they came in
+   * on; `host`/`port` are the first listener's.
+   */
+  endpoints?: Readonly<Record<string, { host: string; port: number }>>;
 }
 
 /** Broker settings that API handlers follow (Kafka's names in the comments). */
@@ -39,6 +46,8 @@ export interface BrokerContext {
    * SECURITY_DISABLED, as Kafka does without an authorizer).
    */
   acls?: BrokerAcls;
+  /** SCRAM credentials, for DescribeUserScramCredentials and AlterUserScramCredentials (absent: not served). */
+  credentials?: Pick<ScramCredentialStore, 'list' | 'apply'>;
 }
 
 export interface BrokerAcls {

@@ -42,6 +42,7 @@ import { CLOSE_CONNECTION, NO_RESPONSE, type RequestContext } from './handler.ts
 import { unsupportedApiVersionsAnswer } from './handlers/api-versions.ts';
 import type { LogFields, Logger } from './logger.ts';
 import type { HandlerRegistry } from './registry.ts';
+import { SaslSession, type SaslSettings } from './sasl-session.ts';
 
 /** What the listener observed about one request frame (for metrics and tests). */
 export interface RequestEvent {
@@ -77,6 +78,10 @@ export interface ConnectionSettings {
   readonly slowRequestMs: number;
   /** Shared by the listener's connections: bounds the warnings clients can cause. */
   readonly clientFaultLog: LogLimiter;
+  /** The listener's name, told to handlers (the advertised addresses depend on it). */
+  readonly listenerName: string | undefined;
+  /** Set on SASL listeners: connections must authenticate before anything else. */
+  readonly sasl: SaslSettings | undefined;
 }
 
 export type ConnectionState = 'open' | 'draining' | 'failing' | 'ending' | 'closed';
@@ -140,6 +145,8 @@ class RequestScope implements RequestContext {
   readonly clientId: string | null;
   readonly clientAddress: string;
   readonly principal: string;
+  readonly listenerName: string | undefined;
+  readonly sasl: SaslSession | undefined;
   readonly signal: AbortSignal;
   readonly requestId: string;
   readonly header: RequestHeader;
@@ -151,6 +158,8 @@ class RequestScope implements RequestContext {
     this.clientId = header.clientId;
     this.clientAddress = connection.clientAddress;
     this.principal = connection.principal;
+    this.listenerName = connection.listenerName;
+    this.sasl = connection.sasl;
     this.signal = signal;
     this.requestId = requestIdOf(connection.id, header.correlationId);
     this.parent = parent;
@@ -180,8 +189,12 @@ export function requestIdOf(connectionId: number, correlationId: number): string
 export class Connection {
   readonly id: number;
   readonly clientAddress: string;
-  /** The authenticated principal; `User:ANONYMOUS` while the connection has not authenticated. */
-  principal: string = ANONYMOUS;
+  readonly listenerName: string | undefined;
+  /** The SASL state, on SASL listeners. */
+  readonly sasl: SaslSession | undefined;
+  /** The TLS client certificate's principal (mTLS), when there is one. */
+  private readonly certificatePrincipal: string | undefined;
+  private authTimer: NodeJS.Timeout | undefined;
   private readonly socket: Socket;
   private readonly settings: ConnectionSettings;
   /** The listener's logger with this connection's id and peer address on every line. */
@@ -209,8 +222,11 @@ export class Connection {
   private busy = false;
   private again = false;
 
-  constructor(socket: Socket, id: number, settings: ConnectionSettings, onClosed: (c: Connection) => void) {
+  constructor(socket: Socket, id: number, settings: ConnectionSettings, onClosed: (c: Connection) => void, certificatePrincipal?: string) {
     this.id = id;
+    this.listenerName = settings.listenerName;
+    this.certificatePrincipal = certificatePrincipal;
+    this.sasl = settings.sasl ? new SaslSession(settings.sasl) : undefined;
     this.socket = socket;
     this.settings = settings;
     this.onClosed = onClosed;
@@ -224,7 +240,30 @@ export class Connection {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (e) => this.log('debug', 'socket error', { error: e.message }));
     socket.on('close', () => this.onSocketClose());
+    if (this.sasl) {
+      this.authTimer = setTimeout(() => {
+        if (this.sasl?.authenticated === false && this.state !== 'closed') {
+          this.log('info', 'no SASL authentication in time, closing the connection', { authTimeoutMs: this.sasl.settings.authTimeoutMs });
+          this.destroy();
+        }
+      }, this.sasl.settings.authTimeoutMs);
+      this.authTimer.unref();
+    }
     this.log('debug', 'connection opened', {});
+  }
+
+  /**
+   * Who the connection is: the SASL principal once authenticated, else the client certificate's
+   * (mTLS), else `User:ANONYMOUS`.
+   */
+  get principal(): string {
+    if (this.sasl?.authenticated) return this.sasl.principal;
+    return this.certificatePrincipal ?? ANONYMOUS;
+  }
+
+  /** Frames may be large and pipelined only once the connection is authenticated (when it must be). */
+  private get trusted(): boolean {
+    return this.sasl === undefined || this.sasl.authenticated;
   }
 
   /** Resolves once the socket is closed. */
@@ -295,6 +334,7 @@ export class Connection {
   private onSocketClose(): void {
     this.state = 'closed';
     if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
+    if (this.authTimer !== undefined) clearTimeout(this.authTimer);
     this.abort.abort(new Error('connection closed'));
     this.slots = [];
     this.dropInput();
@@ -335,7 +375,10 @@ export class Connection {
     this.flush();
     if ((this.state as ConnectionState) === 'ending') return; // flush() may have ended it
 
-    while (this.state === 'open' && this.backlogStart < this.backlog.length && this.slots.length < this.settings.maxInFlight) {
+    // Before authentication: one request at a time, so none is dispatched before the SASL answer
+    // that would have allowed it.
+    const maxInFlight = this.trusted ? this.settings.maxInFlight : 1;
+    while (this.state === 'open' && this.backlogStart < this.backlog.length && this.slots.length < maxInFlight) {
       const frame = this.backlog[this.backlogStart]!;
       this.backlog[this.backlogStart++] = undefined as unknown as Buffer;
       if (this.backlogStart === this.backlog.length) {
@@ -406,13 +449,15 @@ export class Connection {
         read =
           !this.writeBlocked &&
           this.backlogStart === this.backlog.length &&
-          this.slots.length < this.settings.maxInFlight;
+          this.slots.length < (this.trusted ? this.settings.maxInFlight : 1);
         break;
       case 'failing':
         read = false; // do not read what a misbehaving client keeps sending
         break;
       default:
-        read = true; // draining or ending: read and discard, so closing sends FIN rather than RST
+        // Draining or ending: read and discard, so closing sends FIN rather than RST. Not for a
+        // connection that never authenticated: what it keeps sending is not worth reading.
+        read = this.trusted;
     }
     if (read && this.readingPaused) {
       this.readingPaused = false;
@@ -561,7 +606,13 @@ export class Connection {
       return;
     }
     const handler = registry.handlerFor(header.apiKey)!;
-    this.established = true;
+    const refusal = this.sasl?.refusal(header.apiKey);
+    if (refusal !== undefined) {
+      this.emit(header, 'rejected');
+      this.fail('info', `${refusal}, closing the connection`, { ...this.requestFields(header), principal: this.sasl!.principal });
+      return;
+    }
+    if (this.trusted) this.established = true;
     const slot: Slot = {
       apiKey: header.apiKey,
       apiVersion: header.apiVersion,
@@ -609,6 +660,12 @@ export class Connection {
     }
     slot.done = true;
     if (slot.close !== undefined) this.stopTakingRequests();
+    if (this.sasl?.closeAfterAnswer !== undefined) {
+      // A refused login: the answer goes out, then the connection closes.
+      this.fail('info', `${this.sasl.closeAfterAnswer}, closing the connection`, {});
+    } else if (!this.established && this.trusted) {
+      this.established = true;
+    }
     this.kick();
   }
 

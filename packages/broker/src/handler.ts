@@ -8,6 +8,7 @@
 
 import type { RequestHeader, RequestTypes, ResponseTypes } from '@floe/protocol';
 import type { Logger } from './logger.ts';
+import type { SaslSession } from './sasl-session.ts';
 
 /** An api key the codec knows. */
 export type ApiKeyNumber = keyof RequestTypes;
@@ -25,6 +26,10 @@ export interface RequestContext {
    * ACL checks are made for this principal.
    */
   readonly principal: string;
+  /** The name of the Kafka listener the connection came in on (undefined: the node's only one). */
+  readonly listenerName?: string | undefined;
+  /** The connection's SASL state, on SASL listeners only (for SaslHandshake and SaslAuthenticate). */
+  readonly sasl?: SaslSession | undefined;
   /** Aborted when the connection closes: stop work whose answer can no longer be delivered. */
   readonly signal: AbortSignal;
   /** `<connection id>-<correlation id>`: names this request in every log line about it. */

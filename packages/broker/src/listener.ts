@@ -2,6 +2,9 @@
 // a registry. See docs/broker-listener.md for the rules it follows.
 
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type SecureContextOptions, type Server as TlsServer, type TLSSocket } from 'node:tls';
+import { certificatePrincipal } from '@floe/auth';
+import { DEFAULT_AUTH_TIMEOUT_MS, DEFAULT_MAX_REQUESTS_BEFORE_AUTH, type SaslSettings } from './sasl-session.ts';
 import { LogLimiter } from './log-limiter.ts';
 import { Connection, type ConnectionInfo, type ConnectionSettings, type RequestEvent } from './connection.ts';
 import { silentLogger, type Logger } from './logger.ts';
@@ -32,6 +35,24 @@ export interface KafkaListenerOptions {
   slowRequestMs?: number;
   /** Called for every request frame, with what was done with it (metrics, tests). */
   onRequest?: (event: RequestEvent) => void;
+  /** The listener's name (Kafka's listener name: PLAINTEXT, SASL_SSL, INTERNAL…), told to handlers. */
+  name?: string;
+  /** Serve TLS (SSL and SASL_SSL listeners). */
+  tls?: ListenerTls;
+  /** Require SASL authentication (SASL_PLAINTEXT and SASL_SSL listeners). */
+  sasl?: Omit<SaslSettings, 'maxRequestsBeforeAuth' | 'authTimeoutMs'> & Partial<Pick<SaslSettings, 'maxRequestsBeforeAuth' | 'authTimeoutMs'>>;
+}
+
+export interface ListenerTls {
+  /** Certificate chain, key and (for client certificates) the CA, as node:tls takes them. */
+  context: SecureContextOptions;
+  /**
+   * Client certificates (Kafka's ssl.client.auth): `none`; `requested` (a valid one, when sent,
+   * names the principal); `required` (the handshake fails without a valid one).
+   */
+  clientAuth?: 'none' | 'requested' | 'required';
+  /** How long a TLS handshake may take. Default 10 s. */
+  handshakeTimeoutMs?: number;
 }
 
 export interface CloseOptions {
@@ -56,7 +77,7 @@ function positiveInt(name: string, value: number | undefined, fallback: number, 
 export class KafkaListener {
   private readonly options: KafkaListenerOptions;
   private readonly logger: Logger;
-  private readonly server: Server;
+  private readonly server: Server | TlsServer;
   private readonly connections = new Set<Connection>();
   private readonly maxConnections: number;
   private readonly settings: ConnectionSettings;
@@ -83,12 +104,34 @@ export class KafkaListener {
       maxInFlight: positiveInt('maxInFlightPerConnection', options.maxInFlightPerConnection, DEFAULT_MAX_IN_FLIGHT_PER_CONNECTION),
       lingerMs: positiveInt('lingerMs', options.lingerMs, DEFAULT_LINGER_MS, 0x7fffffff),
       onRequest: options.onRequest,
+      listenerName: options.name,
+      sasl: options.sasl && {
+        ...options.sasl,
+        maxRequestsBeforeAuth: options.sasl.maxRequestsBeforeAuth ?? DEFAULT_MAX_REQUESTS_BEFORE_AUTH,
+        authTimeoutMs: options.sasl.authTimeoutMs ?? DEFAULT_AUTH_TIMEOUT_MS,
+      },
       clientFaultLog: new LogLimiter(),
       slowRequestMs: positiveInt('slowRequestMs', options.slowRequestMs, DEFAULT_SLOW_REQUEST_MS),
     };
     this.maxConnections = options.maxConnections === undefined ? Infinity : positiveInt('maxConnections', options.maxConnections, 0);
     // Like Kafka: TCP_NODELAY and SO_KEEPALIVE on accepted sockets.
-    this.server = createServer({ noDelay: true, keepAlive: true, allowHalfOpen: false }, (socket) => this.accept(socket));
+    if (options.tls) {
+      const clientAuth = options.tls.clientAuth ?? 'none';
+      const server = createTlsServer({
+        ...options.tls.context,
+        requestCert: clientAuth !== 'none',
+        rejectUnauthorized: clientAuth === 'required',
+        handshakeTimeout: options.tls.handshakeTimeoutMs ?? 10_000,
+        noDelay: true,
+        keepAlive: true,
+        allowHalfOpen: false,
+      });
+      server.on('secureConnection', (socket: TLSSocket) => this.accept(socket, clientAuth === 'none' ? undefined : peerPrincipal(socket)));
+      server.on('tlsClientError', (e, socket) => this.logger.debug({ error: e.message, peer: `${socket.remoteAddress}:${socket.remotePort}` }, 'TLS handshake failed'));
+      this.server = server;
+    } else {
+      this.server = createServer({ noDelay: true, keepAlive: true, allowHalfOpen: false }, (socket) => this.accept(socket));
+    }
     this.server.on('error', (e) => this.logger.error({ error: e }, 'listener error'));
   }
 
@@ -109,6 +152,12 @@ export class KafkaListener {
     this.bound = this.server.address() as AddressInfo;
     this.logger.info({ host: this.bound.address, port: this.bound.port }, 'Kafka listener started');
     return this.bound;
+  }
+
+  /** New TLS connections use this certificate and key from now on (certificate rotation). */
+  setSecureContext(context: SecureContextOptions): void {
+    if (!('setSecureContext' in this.server)) throw new Error('not a TLS listener');
+    this.server.setSecureContext(context);
   }
 
   /** The bound port (after listen()). */
@@ -160,7 +209,7 @@ export class KafkaListener {
     this.logger.info({}, 'Kafka listener closed');
   }
 
-  private accept(socket: Socket): void {
+  private accept(socket: Socket, principal?: string): void {
     if (this.closing !== undefined) {
       socket.destroy();
       return;
@@ -176,13 +225,20 @@ export class KafkaListener {
     }
     const id = this.nextConnectionId++;
     try {
-      const connection = new Connection(socket, id, this.settings, (c) => this.connections.delete(c));
+      const connection = new Connection(socket, id, this.settings, (c) => this.connections.delete(c), principal);
       this.connections.add(connection);
     } catch (e) {
       this.logger.error({ error: e }, 'could not set up a connection');
       socket.destroy();
     }
   }
+}
+
+/** The principal of a verified client certificate (mTLS), or undefined. */
+function peerPrincipal(socket: TLSSocket): string | undefined {
+  if (!socket.authorized) return undefined;
+  const raw = socket.getPeerCertificate(false)?.raw;
+  return raw && raw.length > 0 ? certificatePrincipal(raw) : undefined;
 }
 
 /** Creates a listener and binds it. */

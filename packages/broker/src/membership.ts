@@ -60,6 +60,8 @@ export interface NodeLease {
   host: string;
   port: number;
   rack: string | null;
+  /** Its address on each named listener, when it has several (stored as JSON). */
+  endpoints?: Endpoints | undefined;
   /** False while the node starts or drains: it holds its id but is not listed. */
   serving: boolean;
   /** Epoch ms, in the holder's clock: the lease holds until then. */
@@ -70,6 +72,23 @@ export interface NodeLease {
   owner: string;
 }
 
+export type Endpoints = Readonly<Record<string, { host: string; port: number }>>;
+
+function parseEndpoints(v: unknown): Endpoints | undefined {
+  if (typeof v !== 'string') return undefined;
+  try {
+    const parsed = JSON.parse(v) as unknown;
+    if (typeof parsed !== 'object' || parsed === null) return undefined;
+    const out: Record<string, { host: string; port: number }> = {};
+    for (const [name, e] of Object.entries(parsed as Record<string, { host?: unknown; port?: unknown }>)) {
+      if (typeof e?.host === 'string' && typeof e.port === 'number') out[name] = { host: e.host, port: e.port };
+    }
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface MembershipOptions {
   store: MembershipStore;
   /** An explicit node id (FLOE_NODE_ID). Absent: the lowest free id from FIRST_AUTO_NODE_ID. */
@@ -78,6 +97,8 @@ export interface MembershipOptions {
   /** May be 0 until the listener is bound: `serve()` sets the real address. */
   port: number;
   rack?: string | null | undefined;
+  /** Addresses by listener name (several Kafka listeners); `serve()` may set them too. */
+  endpoints?: Endpoints | undefined;
   heartbeatMs?: number | undefined;
   /** How long a lease holds after each heartbeat. At least twice `heartbeatMs`. */
   leaseMs?: number | undefined;
@@ -124,6 +145,7 @@ export function parseLease(item: LeaseItem | undefined): NodeLease | undefined {
     host: typeof item.host === 'string' ? item.host : '',
     port: num(item.port),
     rack: typeof item.rack === 'string' ? item.rack : null,
+    endpoints: parseEndpoints(item.endpoints),
     serving: item.serving === true,
     expiresAt: num(item.expiresAt),
     startedAt: num(item.startedAt),
@@ -157,6 +179,7 @@ export class Membership {
   private host: string;
   private port: number;
   private readonly rack: string | null;
+  private endpoints: Endpoints | undefined;
   private serving = false;
   /** The version of the lease as this node last wrote it. */
   private version: number;
@@ -192,6 +215,7 @@ export class Membership {
     this.host = options.host;
     this.port = options.port;
     this.rack = options.rack ?? null;
+    this.endpoints = options.endpoints;
   }
 
   /**
@@ -225,7 +249,7 @@ export class Membership {
 
   /** This node as it lists itself. */
   self(): BrokerNode {
-    return { nodeId: this.nodeId, host: this.host, port: this.port, rack: this.rack };
+    return { nodeId: this.nodeId, host: this.host, port: this.port, rack: this.rack, ...(this.endpoints ? { endpoints: this.endpoints } : {}) };
   }
 
   /**
@@ -237,7 +261,7 @@ export class Membership {
     const nodes: BrokerNode[] = [this.self()];
     for (const l of this.leases) {
       if (l.nodeId === this.nodeId || !l.serving || !(l.expiresAt > now)) continue;
-      nodes.push({ nodeId: l.nodeId, host: l.host, port: l.port, rack: l.rack });
+      nodes.push({ nodeId: l.nodeId, host: l.host, port: l.port, rack: l.rack, ...(l.endpoints ? { endpoints: l.endpoints } : {}) });
     }
     return nodes.sort((a, b) => a.nodeId - b.nodeId);
   }
@@ -248,12 +272,13 @@ export class Membership {
   }
 
   /** Lists this node (at `address` when given, e.g. once the listener has its port). */
-  serve(address?: { host: string; port: number }): Promise<void> {
+  serve(address?: { host: string; port: number }, endpoints?: Endpoints): Promise<void> {
     return this.serial(async () => {
       if (address) {
         this.host = address.host;
         this.port = address.port;
       }
+      if (endpoints) this.endpoints = endpoints;
       this.serving = true;
       await this.beat();
     });
@@ -333,6 +358,7 @@ export class Membership {
       host: this.host,
       port: this.port,
       rack: this.rack,
+      endpoints: this.endpoints,
       serving: this.serving,
       expiresAt,
       startedAt: this.startedAt,
@@ -395,6 +421,7 @@ function leaseItem(
     host: l.host,
     port: l.port,
     ...(l.rack !== null ? { rack: l.rack } : {}),
+    ...(l.endpoints ? { endpoints: JSON.stringify(l.endpoints) } : {}),
     serving: l.serving,
     expiresAt: l.expiresAt,
     startedAt: l.startedAt,

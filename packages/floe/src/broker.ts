@@ -11,15 +11,15 @@ import {
   leaseSortKey,
   Membership,
   MembershipError,
-  startKafkaListener,
   TopicCache,
   type BrokerContext,
   type BrokerNode,
-  type KafkaListener,
   type Logger,
 } from '@floe/broker';
 import { AclCache, AclTable, type Operation } from '@floe/authz';
 import type { AdminApi, AdminFor, DoorAuthorizer } from '@floe/admin-api';
+import { ScramCredentialStore } from '@floe/auth';
+import { startKafkaListeners, type KafkaListeners } from './kafka-listeners.ts';
 import type { CoordinationStats } from '@floe/coordination';
 import { GroupCoordinator } from '@floe/groups';
 import { startGrpcServer, type RunningGrpcServer } from '@floe/grpc';
@@ -36,6 +36,8 @@ import { openCoordinationStore, openObjectStore } from './stores.ts';
 export interface RunningBroker {
   /** The Kafka listener's port (useful when configured with port 0). */
   port: number;
+  /** Every Kafka listener's port, by listener name. */
+  listenerPorts: Record<string, number>;
   /** The HTTP listener's port (/healthz, /readyz, /metrics, /api/v1). */
   httpPort: number;
   /** The gRPC listener's port (floe.v1.Records, floe.v1.Admin, health, reflection). */
@@ -116,7 +118,7 @@ export async function startBroker(config: FloeConfig, logger: Logger): Promise<R
   // leaders over them. Load-balancer mode: every node is the one node at the load balancer's
   // address, so clients see a single broker that leads every partition and coordinates every
   // group, whichever node a connection lands on.
-  const lbNode: BrokerNode | undefined = config.loadBalancer && {
+  let lbNode: BrokerNode | undefined = config.loadBalancer && {
     nodeId: LOAD_BALANCER_NODE_ID,
     host: config.loadBalancer.host,
     port: config.loadBalancer.port,
@@ -155,7 +157,9 @@ export async function startBroker(config: FloeConfig, logger: Logger): Promise<R
     });
     await acls.start();
   }
+  const credentials = new ScramCredentialStore(coordination);
   const ctx: BrokerContext = {
+    credentials,
     log,
     groups,
     topics: new TopicCache(log.topics),
@@ -164,7 +168,7 @@ export async function startBroker(config: FloeConfig, logger: Logger): Promise<R
     get self() {
       return lbNode ?? membership.self();
     },
-    nodes: lbNode ? () => [lbNode] : () => membership.liveNodes(),
+    nodes: lbNode ? () => [lbNode!] : () => membership.liveNodes(),
     settings: {
       autoCreateTopics: config.autoCreateTopics,
       defaultPartitions: config.defaultPartitions,
@@ -172,7 +176,7 @@ export async function startBroker(config: FloeConfig, logger: Logger): Promise<R
     },
     ...(acls && aclTable ? { acls: { authorizer: acls, table: aclTable, refresh: () => acls.refresh(), audit: config.auditLog } } : {}),
   };
-  let listener: KafkaListener;
+  let listeners: KafkaListeners;
   let http: RunningHttpServer;
   let grpc: RunningGrpcServer;
   try {
@@ -180,10 +184,8 @@ export async function startBroker(config: FloeConfig, logger: Logger): Promise<R
     const handlers = observeHandlers(brokerHandlers(ctx), (r) =>
       metrics.kafkaRequestSeconds.observe({ api: apiLabel(r.apiKey), outcome: r.outcome }, r.durationMs / 1000),
     );
-    listener = await startKafkaListener({
+    listeners = await startKafkaListeners(config, credentials, {
       registry: createRegistry(handlers),
-      host: config.kafkaListen.host,
-      port: config.kafkaListen.port,
       logger,
       slowRequestMs: config.slowRequestMs,
       onRequest: (e) => {
@@ -199,7 +201,7 @@ export async function startBroker(config: FloeConfig, logger: Logger): Promise<R
     throw err;
   }
   metrics.provide({
-    connections: () => listener.connectionCount,
+    connections: () => listeners.connectionCount(),
     cache: () => {
       const s = log.stats();
       return { hits: s.cacheHits, misses: s.cacheMisses, bytes: s.cacheBytes };
@@ -234,7 +236,7 @@ export async function startBroker(config: FloeConfig, logger: Logger): Promise<R
       slowRequestMs: config.slowRequestMs,
     });
   } catch (err) {
-    await listener.close({ drainMs: 0 });
+    await listeners.close(0);
     await membership.stop();
     acls?.stop();
     await log.close();
@@ -266,7 +268,7 @@ export async function startBroker(config: FloeConfig, logger: Logger): Promise<R
     });
   } catch (err) {
     await http.close();
-    await listener.close({ drainMs: 0 });
+    await listeners.close(0);
     await membership.stop();
     acls?.stop();
     await log.close();
@@ -274,8 +276,18 @@ export async function startBroker(config: FloeConfig, logger: Logger): Promise<R
     throw err;
   }
   // Listed from here on: other nodes see this one on their next heartbeat (at most one away).
-  const boundPort = own === config.kafkaListen && config.kafkaListen.port === 0 ? listener.port : own.port;
-  await membership.serve({ host: own.host, port: boundPort });
+  const primary = listeners.all[0]!.listener;
+  const boundPort = own === config.kafkaListen && config.kafkaListen.port === 0 ? primary.port : own.port;
+  // Several listeners: each listener's advertised address (or load balancer's), else its own.
+  const bound = listeners.bound();
+  const endpoints =
+    config.listeners.length > 1
+      ? Object.fromEntries(
+          config.listeners.map((l) => [l.name, (config.loadBalancer ? config.loadBalancers[l.name] : config.advertisedListeners[l.name]) ?? bound[l.name]!]),
+        )
+      : undefined;
+  if (lbNode && endpoints) lbNode = { ...lbNode, endpoints };
+  await membership.serve({ host: own.host, port: boundPort }, config.loadBalancer ? undefined : endpoints);
   logger.info(
     { nodeId: membership.nodeId, mode: lbNode ? 'load-balancer' : 'per-node', advertised: `${ctx.self.host}:${ctx.self.port}` },
     'floe: node joined the cluster',
@@ -304,7 +316,8 @@ export async function startBroker(config: FloeConfig, logger: Logger): Promise<R
 
   let closing: Promise<void> | undefined;
   return {
-    port: listener.port,
+    port: primary.port,
+    listenerPorts: Object.fromEntries(listeners.all.map((r) => [r.config.name, r.listener.port])),
     httpPort: http.port,
     grpcPort: grpc.port,
     metrics,
@@ -322,7 +335,7 @@ export async function startBroker(config: FloeConfig, logger: Logger): Promise<R
         // Requests waiting on a group barrier are answered now (REBALANCE_IN_PROGRESS): their
         // members rejoin through another node instead of holding up the drain.
         groups.close();
-        await Promise.all([listener.close({ drainMs }), grpc.close()]);
+        await Promise.all([listeners.close(drainMs), grpc.close()]);
         await http.close();
         await membership.stop();
         await log.close();

@@ -8,6 +8,7 @@ import { DATA_USAGE, runDataCommand } from './data-cli.ts';
 import { ConfigError, helpText, loadConfig } from './config.ts';
 import { createLogger } from './logging.ts';
 import { maskSecrets, relevantEnvironment } from './secrets.ts';
+import { USER_USAGE, runUserCommand } from './user-cli.ts';
 
 const fmt = (hp: { host: string; port: number }) => `${hp.host}:${hp.port}`;
 
@@ -70,6 +71,9 @@ async function main(argv: string[]): Promise<number> {
     if (command === 'topic' || command === 'group') {
       return await runAdminCommand(argv, { out: (l) => console.log(l), err: (l) => console.error(l), env: process.env });
     }
+    if (command === 'user') {
+      return await runUserCommand(argv, { out: (l) => console.log(l), err: (l) => console.error(l), env: process.env, cwd: process.cwd() });
+    }
     if (command === 'produce' || command === 'consume') {
       const interrupted = new AbortController();
       process.once('SIGINT', () => interrupted.abort());
@@ -82,7 +86,7 @@ async function main(argv: string[]): Promise<number> {
         signal: interrupted.signal,
       });
     }
-    console.error(`usage: floe start [options]   (floe start --help)\n       floe bench [options]   (floe bench --help)\n${ADMIN_USAGE}\n${DATA_USAGE}`);
+    console.error(`usage: floe start [options]   (floe start --help)\n       floe bench [options]   (floe bench --help)\n${ADMIN_USAGE}\n${DATA_USAGE}\n${USER_USAGE}`);
     return 2;
   } catch (err) {
     if (err instanceof ConfigError) {

@@ -1,6 +1,10 @@
 import { resolve } from 'node:path';
 import { parseSuperUsers } from '@floe/authz';
 import { AUDIT_MODES, type AuditMode } from '@floe/broker';
+import { isSaslMechanism, SASL_MECHANISMS, type SaslMechanism } from '@floe/auth';
+import { ConfigError, parseHostPort, type HostPort } from './config-values.ts';
+import { parseListenerAddresses, parseListeners, usesSasl, usesTls, type ListenerConfig } from './listeners-config.ts';
+export { ConfigError, parseHostPort, type HostPort } from './config-values.ts';
 
 /** Broker settings. Each comes from a command-line flag, else an environment variable, else a default. */
 export interface FloeConfig {
@@ -8,11 +12,36 @@ export interface FloeConfig {
   s3Endpoint: string | undefined;
   metadata: string;
   dynamodbEndpoint: string | undefined;
+  /** The first Kafka listener's address. */
   kafkaListen: HostPort;
+  /** Every Kafka listener, the first being `kafkaListen` (docs/security.md#listeners). */
+  listeners: ListenerConfig[];
   /** Per-node mode: the address clients are told for this node (default: the Kafka listener). */
   advertisedListener: HostPort | undefined;
+  /** The same, by listener name (the first listener's is `advertisedListener`). */
+  advertisedListeners: Record<string, HostPort>;
   /** Load-balancer mode: the one address every node advertises (docs/cluster.md). */
   loadBalancer: HostPort | undefined;
+  /** The same, by listener name. */
+  loadBalancers: Record<string, HostPort>;
+  /** TLS of SSL and SASL_SSL listeners: PEM files, re-read when they change. */
+  tlsCertFile: string | undefined;
+  tlsKeyFile: string | undefined;
+  /** CA bundle for client certificates (mTLS). */
+  tlsCaFile: string | undefined;
+  /** Kafka's ssl.client.auth: none, requested or required. */
+  clientCertificates: ClientCertificates;
+  /** Mechanisms SASL listeners offer. */
+  saslMechanisms: SaslMechanism[];
+  /** KIP-368 session lifetime (connections.max.reauth.ms); 0: sessions last as long as the credential. */
+  saslSessionLifetimeMs: number;
+  /** The answer to a failed login waits this long, doubling with each further failure of the address (up to 50 times it). */
+  saslFailureDelayMs: number;
+  /** OAUTHBEARER: JWKS URL or file, and the claims checked. */
+  jwks: string | undefined;
+  jwtIssuer: string | undefined;
+  jwtAudience: string | undefined;
+  jwtPrincipalClaim: string;
   httpListen: HostPort;
   grpcListen: HostPort;
   /** This node's id in the cluster; undefined: the lowest id no live node holds. */
@@ -53,6 +82,9 @@ export interface FloeConfig {
   auditLog: AuditMode;
 }
 
+export const CLIENT_CERTIFICATES = ['none', 'requested', 'required'] as const;
+export type ClientCertificates = (typeof CLIENT_CERTIFICATES)[number];
+
 export const AUTHORIZERS = ['none', 'acl'] as const;
 export type AuthorizerKind = (typeof AUTHORIZERS)[number];
 
@@ -60,18 +92,6 @@ export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', '
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export const LOG_FORMATS = ['json', 'pretty'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
-
-export interface HostPort {
-  host: string;
-  port: number;
-}
-
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
 
 interface Setting {
   key: keyof FloeConfig;
@@ -87,9 +107,9 @@ export const SETTINGS: readonly Setting[] = [
   { key: 's3Endpoint', flag: '--s3-endpoint', env: 'FLOE_S3_ENDPOINT', help: 'S3 endpoint URL (MinIO, any S3-compatible store)' },
   { key: 'metadata', flag: '--metadata', env: 'FLOE_METADATA', help: 'embedded store path, or dynamodb://table', default: (cwd) => resolve(cwd, '.floe/metadata') },
   { key: 'dynamodbEndpoint', flag: '--dynamodb-endpoint', env: 'FLOE_DYNAMODB_ENDPOINT', help: 'DynamoDB endpoint URL' },
-  { key: 'kafkaListen', flag: '--kafka-listen', env: 'FLOE_KAFKA_LISTEN', help: 'Kafka listener host:port', default: () => '127.0.0.1:9092' },
-  { key: 'advertisedListener', flag: '--advertised-listener', env: 'FLOE_ADVERTISED_LISTENER', help: 'per-node mode: host:port clients are told for this node' },
-  { key: 'loadBalancer', flag: '--load-balancer', env: 'FLOE_LOAD_BALANCER', help: 'load-balancer mode: host:port of the load balancer every node advertises' },
+  { key: 'kafkaListen', flag: '--kafka-listen', env: 'FLOE_KAFKA_LISTEN', help: 'Kafka listeners: host:port, or a comma-separated list of [NAME:]PROTOCOL://host:port (PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL)', default: () => '127.0.0.1:9092' },
+  { key: 'advertisedListener', flag: '--advertised-listener', env: 'FLOE_ADVERTISED_LISTENER', help: 'per-node mode: host:port clients are told for this node, or NAME://host:port,... per listener' },
+  { key: 'loadBalancer', flag: '--load-balancer', env: 'FLOE_LOAD_BALANCER', help: 'load-balancer mode: host:port of the load balancer every node advertises, or NAME://host:port,... per listener' },
   { key: 'httpListen', flag: '--http-listen', env: 'FLOE_HTTP_LISTEN', help: 'HTTP listener host:port', default: () => '127.0.0.1:8080' },
   { key: 'grpcListen', flag: '--grpc-listen', env: 'FLOE_GRPC_LISTEN', help: 'gRPC listener host:port', default: () => '127.0.0.1:50051' },
   { key: 'nodeId', flag: '--node-id', env: 'FLOE_NODE_ID', help: 'node id (default: the lowest id no live node holds)' },
@@ -110,6 +130,17 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'authorizer', flag: '--authorizer', env: 'FLOE_AUTHORIZER', help: 'none (default) or acl: check every Kafka request against the ACLs, deny what is not allowed', default: () => 'none' },
   { key: 'superUsers', flag: '--super-users', env: 'FLOE_SUPER_USERS', help: 'principals allowed everything, as User:a;User:b (Kafka\'s super.users)' },
   { key: 'auditLog', flag: '--audit-log', env: 'FLOE_AUDIT_LOG', help: 'with the authorizer on, log ACL decisions (principal, operation, resource, allowed): off (default), denied or all', default: () => 'off' },
+  { key: 'tlsCertFile', flag: '--tls-cert-file', env: 'FLOE_TLS_CERT_FILE', help: 'PEM certificate chain of SSL and SASL_SSL listeners (re-read when it changes)' },
+  { key: 'tlsKeyFile', flag: '--tls-key-file', env: 'FLOE_TLS_KEY_FILE', help: 'PEM private key of SSL and SASL_SSL listeners (re-read when it changes)' },
+  { key: 'tlsCaFile', flag: '--tls-ca-file', env: 'FLOE_TLS_CA_FILE', help: 'PEM CA bundle that client certificates must chain to (mTLS)' },
+  { key: 'clientCertificates', flag: '--tls-client-auth', env: 'FLOE_TLS_CLIENT_AUTH', help: 'none (default), requested or required: client certificates, whose subject becomes the principal', default: () => 'none' },
+  { key: 'saslMechanisms', flag: '--sasl-mechanisms', env: 'FLOE_SASL_MECHANISMS', help: `mechanisms of SASL listeners, comma-separated: ${SASL_MECHANISMS.join(',')} (default: PLAIN and both SCRAMs, plus OAUTHBEARER when FLOE_SASL_OAUTHBEARER_JWKS is set)` },
+  { key: 'saslSessionLifetimeMs', flag: '--sasl-session-lifetime-ms', env: 'FLOE_SASL_SESSION_LIFETIME_MS', help: 'KIP-368: clients re-authenticate within this (default 0: sessions last as long as their credential)', default: () => '0' },
+  { key: 'saslFailureDelayMs', flag: '--sasl-failure-delay-ms', env: 'FLOE_SASL_FAILURE_DELAY_MS', help: 'a failed login is answered after this, doubling per further failure from the address up to 50x (default 100)', default: () => '100' },
+  { key: 'jwks', flag: '--sasl-oauthbearer-jwks', env: 'FLOE_SASL_OAUTHBEARER_JWKS', help: 'OAUTHBEARER: JWKS as an http(s) URL or a file' },
+  { key: 'jwtIssuer', flag: '--sasl-oauthbearer-issuer', env: 'FLOE_SASL_OAUTHBEARER_ISSUER', help: 'OAUTHBEARER: required iss claim' },
+  { key: 'jwtAudience', flag: '--sasl-oauthbearer-audience', env: 'FLOE_SASL_OAUTHBEARER_AUDIENCE', help: 'OAUTHBEARER: required aud claim' },
+  { key: 'jwtPrincipalClaim', flag: '--sasl-oauthbearer-principal-claim', env: 'FLOE_SASL_OAUTHBEARER_PRINCIPAL_CLAIM', help: 'OAUTHBEARER: claim naming the principal (default sub)', default: () => 'sub' },
   { key: 'aclRefreshMs', flag: '--acl-refresh-ms', env: 'FLOE_ACL_REFRESH_MS', help: 'how often a node looks for ACL changes (default 1000)', default: () => '1000' },
 ];
 
@@ -128,16 +159,6 @@ function parseInt32(value: string, what: string, min: number, max: number): numb
   const n = Number(value);
   if (!/^-?\d+$/.test(value) || n < min || n > max) throw new ConfigError(`${what}: expected an integer from ${min} to ${max}, got "${value}"`);
   return n;
-}
-
-/** `host:port`; a listen address may use port 0 (any free port), an advertised one may not. */
-export function parseHostPort(value: string, what: string, minPort = 1): HostPort {
-  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value);
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || port < minPort || port > 65535) {
-    throw new ConfigError(`${what}: expected host:port with a port from ${minPort} to 65535, got "${value}"`);
-  }
-  return { host: m[1]!.replace(/^\[(.*)\]$/, '$1'), port };
 }
 
 function checkObjectStore(url: string): void {
@@ -218,14 +239,47 @@ export function loadConfig(
   } catch (err) {
     throw new ConfigError(`FLOE_SUPER_USERS: ${(err as Error).message}`);
   }
+  const listeners = parseListeners(get('kafkaListen')!, 'FLOE_KAFKA_LISTEN');
+  const advertisedListeners = advertised ? parseListenerAddresses(advertised, listeners, 'FLOE_ADVERTISED_LISTENER') : {};
+  const loadBalancers = loadBalancer ? parseListenerAddresses(loadBalancer, listeners, 'FLOE_LOAD_BALANCER') : {};
+  const first = listeners[0]!.name;
+  if (loadBalancer && !loadBalancers[first]) throw new ConfigError(`FLOE_LOAD_BALANCER: needs an address for the first listener, "${first}"`);
+  const tlsCertFile = get('tlsCertFile');
+  const tlsKeyFile = get('tlsKeyFile');
+  const tlsCaFile = get('tlsCaFile');
+  const clientCertificates = oneOf(get('clientCertificates')!, CLIENT_CERTIFICATES, 'FLOE_TLS_CLIENT_AUTH');
+  if (listeners.some((l) => usesTls(l.protocol)) && (!tlsCertFile || !tlsKeyFile)) {
+    throw new ConfigError('SSL and SASL_SSL listeners need FLOE_TLS_CERT_FILE and FLOE_TLS_KEY_FILE');
+  }
+  if (clientCertificates !== 'none' && !tlsCaFile) throw new ConfigError('FLOE_TLS_CLIENT_AUTH needs FLOE_TLS_CA_FILE');
+  const jwks = get('jwks');
+  const mechanismsValue = get('saslMechanisms') ?? ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', ...(jwks ? ['OAUTHBEARER'] : [])].join(',');
+  const saslMechanisms = mechanismsValue.split(',').map((m) => m.trim()).filter((m) => m !== '');
+  for (const m of saslMechanisms) if (!isSaslMechanism(m)) throw new ConfigError(`FLOE_SASL_MECHANISMS: unknown mechanism "${m}" (expected ${SASL_MECHANISMS.join(', ')})`);
+  if (listeners.some((l) => usesSasl(l.protocol)) && saslMechanisms.length === 0) throw new ConfigError('SASL listeners need at least one mechanism in FLOE_SASL_MECHANISMS');
+  if (saslMechanisms.includes('OAUTHBEARER') && !jwks) throw new ConfigError('OAUTHBEARER needs FLOE_SASL_OAUTHBEARER_JWKS');
   return {
     objectStore,
     s3Endpoint: get('s3Endpoint'),
     metadata,
     dynamodbEndpoint: get('dynamodbEndpoint'),
-    kafkaListen: parseHostPort(get('kafkaListen')!, 'FLOE_KAFKA_LISTEN', 0),
-    advertisedListener: advertised ? parseHostPort(advertised, 'FLOE_ADVERTISED_LISTENER') : undefined,
-    loadBalancer: loadBalancer ? parseHostPort(loadBalancer, 'FLOE_LOAD_BALANCER') : undefined,
+    kafkaListen: { host: listeners[0]!.host, port: listeners[0]!.port },
+    listeners,
+    advertisedListener: advertisedListeners[first],
+    advertisedListeners,
+    loadBalancer: loadBalancers[first],
+    loadBalancers,
+    tlsCertFile,
+    tlsKeyFile,
+    tlsCaFile,
+    clientCertificates,
+    saslMechanisms: saslMechanisms as SaslMechanism[],
+    saslSessionLifetimeMs: parseInt32(get('saslSessionLifetimeMs')!, 'FLOE_SASL_SESSION_LIFETIME_MS', 0, 2 ** 31 - 1),
+    saslFailureDelayMs: parseInt32(get('saslFailureDelayMs')!, 'FLOE_SASL_FAILURE_DELAY_MS', 0, 60_000),
+    jwks,
+    jwtIssuer: get('jwtIssuer'),
+    jwtAudience: get('jwtAudience'),
+    jwtPrincipalClaim: get('jwtPrincipalClaim')!,
     httpListen: parseHostPort(get('httpListen')!, 'FLOE_HTTP_LISTEN', 0),
     grpcListen: parseHostPort(get('grpcListen')!, 'FLOE_GRPC_LISTEN', 0),
     nodeId: nodeId === undefined ? undefined : parseInt32(nodeId, 'FLOE_NODE_ID', 0, 2 ** 31 - 1),

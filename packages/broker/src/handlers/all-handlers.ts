@@ -35,6 +35,10 @@ import { listOffsetsHandler } from './list-offsets.ts';
 import { metadataHandler } from './metadata.ts';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.ts';
 import { produceHandler } from './produce.ts';
+import { saslAuthenticateHandler } from './sasl/sasl-authenticate.ts';
+import { saslHandshakeHandler } from './sasl/sasl-handshake.ts';
+import { alterUserScramCredentialsHandler } from './scram/alter-user-scram-credentials.ts';
+import { describeUserScramCredentialsHandler } from './scram/describe-user-scram-credentials.ts';
 
 export function brokerHandlers(ctx: BrokerContext): ApiHandler[] {
   return [
@@ -71,5 +75,8 @@ export function brokerHandlers(ctx: BrokerContext): ApiHandler[] {
     describeAclsHandler(ctx),
     createAclsHandler(ctx),
     deleteAclsHandler(ctx),
+    saslHandshakeHandler(),
+    saslAuthenticateHandler(),
+    ...(ctx.credentials ? [describeUserScramCredentialsHandler(ctx), alterUserScramCredentialsHandler(ctx)] : []),
   ] as ApiHandler[];
 }

@@ -18,6 +18,7 @@ import {
 import type { BrokerContext } from '../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../handler.ts';
 import { OPERATIONS_NOT_REQUESTED } from './kafka-constants.ts';
+import { advertisedNodes } from '../advertised.ts';
 
 export const ENDPOINT_TYPE_BROKER = 1;
 export const ENDPOINT_TYPE_CONTROLLER = 2;
@@ -34,7 +35,7 @@ export function describeClusterHandler(ctx: BrokerContext): ApiHandler<typeof Ap
     apiKey: ApiKey.DescribeCluster,
     minVersion: 0,
     maxVersion: 1,
-    async handle(_rc, request, header) {
+    async handle(rc, request, header) {
       const response = defaultDescribeClusterResponse();
       response.clusterAuthorizedOperations = OPERATIONS_NOT_REQUESTED;
       if (header.apiVersion >= 1 && request.endpointType !== ENDPOINT_TYPE_BROKER) {
@@ -45,7 +46,7 @@ export function describeClusterHandler(ctx: BrokerContext): ApiHandler<typeof Ap
       response.endpointType = ENDPOINT_TYPE_BROKER;
       response.clusterId = ctx.clusterId;
       response.controllerId = ctx.self.nodeId;
-      response.brokers = ctx.nodes().map((n) => ({
+      response.brokers = advertisedNodes(ctx, rc).map((n) => ({
         ...defaultDescribeClusterResponseDescribeClusterBroker(),
         brokerId: n.nodeId,
         host: n.host,

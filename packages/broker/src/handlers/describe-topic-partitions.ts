@@ -32,6 +32,7 @@ import { accessOf } from './access.ts';
 import { preferredNode } from './partition-leader.ts';
 import { FLOE_LEADER_EPOCH } from './offset-for-leader-epoch.ts';
 import { OPERATIONS_NOT_REQUESTED, ZERO_UUID } from './kafka-constants.ts';
+import { advertisedNodes } from '../advertised.ts';
 
 /** Kafka's max.request.partition.size.limit default: the most partitions one answer holds. */
 export const MAX_RESPONSE_PARTITIONS = 2000;
@@ -84,7 +85,7 @@ export function describeTopicPartitionsHandler(ctx: BrokerContext): ApiHandler<t
       if (cursor) entries = entries.filter((e) => e.name >= cursor.topicName);
 
       // One view of the live nodes per request, as Metadata takes.
-      const nodes = ctx.nodes();
+      const nodes = advertisedNodes(ctx, rc);
       let remaining = Math.min(request.responsePartitionLimit, MAX_RESPONSE_PARTITIONS);
       for (const e of entries) {
         if (remaining <= 0) {

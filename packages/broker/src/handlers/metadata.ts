@@ -17,6 +17,7 @@ import { CLOSE_CONNECTION, defineHandler, type ApiHandler } from '../handler.ts'
 import { accessOf, type Access } from './access.ts';
 import { preferredNode } from './partition-leader.ts';
 import { OPERATIONS_NOT_REQUESTED, ZERO_UUID } from './kafka-constants.ts';
+import { advertisedNodes } from '../advertised.ts';
 
 export function metadataHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.Metadata> {
   const describe = (t: TopicInfo, nodes: readonly BrokerNode[]): MetadataResponseTopic => {
@@ -83,7 +84,7 @@ export function metadataHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.Me
       const response = defaultMetadataResponse();
       const access = accessOf(ctx, rc);
       // One view of the live nodes per request: brokers and partition leaders must agree.
-      const nodes = ctx.nodes();
+      const nodes = advertisedNodes(ctx, rc);
       response.brokers = nodes.map((n) => ({
         ...defaultMetadataResponseBroker(),
         nodeId: n.nodeId,

@@ -58,8 +58,37 @@ describe('loadConfig', () => {
     [['--node-id', 'auto'], /FLOE_NODE_ID/],
     [['--node-heartbeat-ms', '1000', '--node-lease-ms', '1500'], /at least twice/],
     [['--rack', 'has space'], /FLOE_RACK/],
+    [['--kafka-listen', 'TLS://127.0.0.1:9093'], /unknown security protocol "TLS"/],
+    [['--kafka-listen', 'PLAINTEXT://a:1,PLAINTEXT://a:2'], /used twice/],
+    [['--kafka-listen', 'SSL://a:1'], /FLOE_TLS_CERT_FILE/],
+    [['--kafka-listen', 'A:PLAINTEXT://a:1', '--advertised-listener', 'B://b:1'], /"B" is not a listener/],
+    [['--kafka-listen', 'SASL_PLAINTEXT://a:1', '--sasl-mechanisms', 'GSSAPI'], /unknown mechanism "GSSAPI"/],
+    [['--sasl-mechanisms', 'OAUTHBEARER'], /FLOE_SASL_OAUTHBEARER_JWKS/],
+    [['--tls-client-auth', 'required'], /FLOE_TLS_CA_FILE/],
   ])('rejects %j clearly', (argv, message) => {
     expect(() => loadConfig(argv, {}, '/w')).toThrow(ConfigError);
     expect(() => loadConfig(argv, {}, '/w')).toThrow(message);
+  });
+
+  it('reads several listeners with their protocols, names and advertised addresses', () => {
+    const c = loadConfig(
+      [
+        '--kafka-listen', 'LOCAL:PLAINTEXT://127.0.0.1:9092,SASL_SSL://0.0.0.0:9093',
+        '--advertised-listener', 'SASL_SSL://kafka.example.com:443',
+        '--tls-cert-file', '/c.pem', '--tls-key-file', '/k.pem',
+      ],
+      {},
+      '/w',
+    );
+    expect(c.listeners).toEqual([
+      { name: 'LOCAL', protocol: 'PLAINTEXT', host: '127.0.0.1', port: 9092 },
+      { name: 'SASL_SSL', protocol: 'SASL_SSL', host: '0.0.0.0', port: 9093 },
+    ]);
+    expect(c.kafkaListen).toEqual({ host: '127.0.0.1', port: 9092 });
+    expect(c.advertisedListeners).toEqual({ SASL_SSL: { host: 'kafka.example.com', port: 443 } });
+    expect(c.advertisedListener).toBeUndefined();
+    expect(c.saslMechanisms).toEqual(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512']);
+    // A bare address stays one PLAINTEXT listener.
+    expect(loadConfig(['--kafka-listen', '127.0.0.1:9092'], {}, '/w').listeners).toEqual([{ name: 'PLAINTEXT', protocol: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }]);
   });
 });

@@ -14,15 +14,16 @@ import {
   type FindCoordinatorResponseCoordinator,
 } from '@floe/protocol';
 import type { BrokerContext } from '../../broker-context.ts';
-import { defineHandler, type ApiHandler } from '../../handler.ts';
+import { defineHandler, type ApiHandler, type RequestContext } from '../../handler.ts';
 import { accessOf, type Access } from '../access.ts';
 import { coordinatorNode } from '../coordinator-node.ts';
+import { advertisedNodes } from '../../advertised.ts';
 
 const GROUP_KEY = 0;
 const TRANSACTION_KEY = 1;
 
 export function findCoordinatorHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.FindCoordinator> {
-  const answer = (key: string, keyType: number, access: Access): FindCoordinatorResponseCoordinator => {
+  const answer = (rc: RequestContext, key: string, keyType: number, access: Access): FindCoordinatorResponseCoordinator => {
     const out = { ...defaultFindCoordinatorResponseCoordinator(), key, nodeId: -1, host: '', port: -1 };
     if (keyType !== GROUP_KEY && keyType !== TRANSACTION_KEY) {
       return { ...out, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `unknown coordinator key type ${keyType}` };
@@ -33,7 +34,7 @@ export function findCoordinatorHandler(ctx: BrokerContext): ApiHandler<typeof Ap
       return { ...out, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, errorMessage: null };
     }
     if (key === '') return { ...out, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'empty coordinator key' };
-    const nodes = ctx.nodes();
+    const nodes = advertisedNodes(ctx, rc);
     if (nodes.length === 0) return { ...out, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: 'no live node' };
     const node = coordinatorNode(nodes, keyType, key);
     return { ...out, nodeId: node.nodeId, host: node.host, port: node.port, errorMessage: null };
@@ -46,10 +47,10 @@ export function findCoordinatorHandler(ctx: BrokerContext): ApiHandler<typeof Ap
       const response = defaultFindCoordinatorResponse();
       const access = accessOf(ctx, rc);
       if (header.apiVersion >= 4) {
-        response.coordinators = request.coordinatorKeys.map((k) => answer(k, request.keyType, access));
+        response.coordinators = request.coordinatorKeys.map((k) => answer(rc, k, request.keyType, access));
         return response;
       }
-      const a = answer(request.key, header.apiVersion >= 1 ? request.keyType : GROUP_KEY, access);
+      const a = answer(rc, request.key, header.apiVersion >= 1 ? request.keyType : GROUP_KEY, access);
       response.errorCode = a.errorCode;
       response.errorMessage = a.errorMessage;
       response.nodeId = a.nodeId;
