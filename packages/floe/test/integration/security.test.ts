@@ -403,6 +403,35 @@ describe('authentication on the Kafka port', () => {
     expect(node.stdout()).toMatch(/"mechanism":"OAUTHBEARER","principal":"User:carol"/);
   }, 120_000);
 
+  it('lets franz-go (floe-franz) create a topic, produce with SCRAM-SHA-512 and consume with PLAIN over SASL_SSL, and refuses a wrong password', async () => {
+    const franz = (args: string[], mechanism: string, password: string, input?: string) =>
+      runTool(env.franz, [...args, '-timeout', '30s'], {
+        timeoutMs: 45_000,
+        env: {
+          FLOE_BROKERS: `127.0.0.1:${SSL_PORT}`,
+          FLOE_TLS_CA_FILE: file('ca.pem'),
+          FLOE_SASL_MECHANISM: mechanism,
+          FLOE_SASL_USERNAME: 'alice',
+          FLOE_SASL_PASSWORD: password,
+        },
+        ...(input !== undefined ? { input } : {}),
+      });
+    const created = await franz(['create-topic', '-topic', 'sec-franz'], 'SCRAM-SHA-512', ALICE_PASSWORD);
+    expectRan('floe-franz create-topic', created);
+    expect(JSON.parse(created.stdout.trim())).toEqual({ topic: 'sec-franz', error: '' });
+    const values = ['f1', 'f2', 'f3'];
+    const input = values.map((v) => JSON.stringify({ value: Buffer.from(v).toString('base64'), partition: 0 })).join('\n') + '\n';
+    const produced = await franz(['produce', '-topic', 'sec-franz'], 'SCRAM-SHA-512', ALICE_PASSWORD, input);
+    expectRan('floe-franz produce', produced);
+    expect(produced.stdout.trim().split('\n').map((l) => JSON.parse(l) as { offset: number }).map((r) => r.offset)).toEqual([0, 1, 2]);
+    const consumed = await franz(['consume', '-topic', 'sec-franz', '-count', '3'], 'PLAIN', ALICE_PASSWORD);
+    expectRan('floe-franz consume', consumed);
+    expect(consumed.stdout.trim().split('\n').map((l) => Buffer.from((JSON.parse(l) as { value: string }).value, 'base64').toString())).toEqual(values);
+    const refused = await franz(['metadata'], 'SCRAM-SHA-512', 'not-her-password');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/SASL_AUTHENTICATION_FAILED|Authentication failed/i);
+  });
+
   it('lets confluent-kafka produce and consume with PLAIN, SCRAM-SHA-512 and OAUTHBEARER (oauth_cb with a token signed here)', async () => {
     writeFileSync(file('carol-py.jwt'), await token('carol', 600));
     for (const [mechanism, extra] of [
