@@ -281,6 +281,7 @@ describe('consumer groups on three node processes, per-node mode', () => {
     // The two members that stayed saw no revocation and no new assignment.
     const othersEvents = assignedEventsAfter([statics[0]!, statics[2]!], before);
     figures.push(`static member restart: assigned/revoked events on the members that stayed: ${othersEvents}`);
+    if (othersEvents > 0) console.log(`why the members rebalanced (client logs):\n${[...statics, restarted].flatMap((m) => m.groupLog()).sort().slice(-80).join('\n')}`);
     expect(othersEvents).toBe(0);
     expectSoundRun([...statics, restarted]);
     for (const m of now) await m.stop();
