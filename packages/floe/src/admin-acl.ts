@@ -17,13 +17,13 @@
 // A refusal is AdminError `forbidden` (HTTP 403, gRPC PERMISSION_DENIED), whether or not the
 // resource exists, as Kafka answers *_AUTHORIZATION_FAILED before looking.
 import { AdminError, type AdminApi, type Caller, type DoorAuthorizer, type DoorResourceType } from '@floe/admin-api';
+import { CLUSTER_NAME as CLUSTER } from '@floe/authz';
 
 export function aclAdminApi(api: AdminApi, authorize: DoorAuthorizer, caller: Caller): AdminApi {
   const may = (operation: string, type: DoorResourceType, name: string) => authorize(caller, operation, type, name);
   const need = (operation: string, type: DoorResourceType, name: string): void => {
     if (!may(operation, type, name)) throw new AdminError('forbidden', `${caller.principal} is not authorized to ${operation} ${type.toLowerCase()} "${name}"`);
   };
-  const CLUSTER = 'kafka-cluster';
   return {
     async cluster() {
       need('Describe', 'Cluster', CLUSTER);
