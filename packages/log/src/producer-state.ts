@@ -30,7 +30,10 @@ export function lastSequenceOf(baseSequence: number, offsetCount: number): numbe
 export type SequenceCheck =
   | { ok: true }
   | { ok: false; duplicateOf: RecentBatch }
-  /** `gap`: the batch is ahead of the next expected sequence (its predecessors may still be on their way). */
+  /**
+   * `gap`: the batch is ahead of the next expected sequence, or continues an epoch this state has
+   * not seen begin (its predecessors may still be on their way).
+   */
   | { ok: false; error: LogErrorKind; message: string; gap?: true };
 
 /**
@@ -52,8 +55,10 @@ export function checkSequence(
     return { ok: false, error: 'invalid-producer-epoch', message: `producer epoch ${epoch} is older than ${entry.epoch}` };
   }
   if (epoch > entry.epoch) {
+    // A later batch of the new epoch: its epoch's first batches may still be committing at another
+    // node (the client bumped the epoch, then moved the partition), so this is a gap too.
     if (baseSequence !== 0) {
-      return { ok: false, error: 'out-of-order-sequence', message: `new epoch ${epoch} must start at sequence 0, not ${baseSequence}` };
+      return { ok: false, error: 'out-of-order-sequence', message: `new epoch ${epoch} must start at sequence 0, not ${baseSequence}`, gap: true };
     }
     return { ok: true };
   }

@@ -170,7 +170,9 @@ export function listOffsetsHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey
         request.topics.map(async (t) => {
           // Describe on the topic, checked before its existence (Kafka's order).
           const allowed = access.topic('Describe', t.name);
-          const topic = allowed ? await ctx.topics.byNameOrLoad(t.name) : undefined;
+          // null: the topic cannot be looked up (the coordination table unreachable), answered
+          // KAFKA_STORAGE_ERROR, which clients retry, instead of failing the request.
+          const topic = allowed ? await ctx.topics.byNameOrLoad(t.name).catch(() => null) : undefined;
           const partitions = await Promise.all(
             t.partitions.map(async (p): Promise<ListOffsetsResponseListOffsetsPartitionResponse> => {
               const out = { ...defaultListOffsetsResponseListOffsetsPartitionResponse(), partitionIndex: p.partitionIndex };
@@ -180,6 +182,10 @@ export function listOffsetsHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey
               }
               if (!allowed) {
                 out.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+                return out;
+              }
+              if (topic === null) {
+                out.errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
                 return out;
               }
               if (!topic || p.partitionIndex < 0 || p.partitionIndex >= topic.partitions) {

@@ -66,12 +66,18 @@ export function offsetForLeaderEpochHandler(ctx: BrokerContext): ApiHandler<type
         request.topics.map(async (t) => {
           // Describe on the topic, checked before its existence (Kafka's order).
           const allowed = access.topic('Describe', t.topic);
-          const topic = allowed ? await ctx.topics.byNameOrLoad(t.topic) : undefined;
+          // A topic that cannot be looked up (the coordination table unreachable): null, answered
+          // KAFKA_STORAGE_ERROR, which clients retry, instead of failing the request.
+          const topic = allowed ? await ctx.topics.byNameOrLoad(t.topic).catch(() => null) : undefined;
           const partitions = await Promise.all(
             t.partitions.map(async (p): Promise<OffsetForLeaderEpochResponseEpochEndOffset> => {
               const out = { ...defaultOffsetForLeaderEpochResponseEpochEndOffset(), partition: p.partition };
               if (!allowed) {
                 out.errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+                return out;
+              }
+              if (topic === null) {
+                out.errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
                 return out;
               }
               if (!topic || p.partition < 0 || p.partition >= topic.partitions) {

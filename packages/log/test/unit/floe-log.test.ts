@@ -173,6 +173,28 @@ describe('FloeLog on in-memory stores', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(2_900);
   });
 
+  it("waits the same way when the producer's new epoch began at another node", async () => {
+    // Found by the long chaos run: librdkafka bumped its producer's epoch, its first batches of
+    // the new epoch went to one node, and after that node was killed the next batch reached a
+    // node still holding the old epoch. "A new epoch must start at 0" was answered at once with
+    // OUT_OF_ORDER_SEQUENCE_NUMBER, fatal to librdkafka ("sequence desynchronization").
+    const objects = new MemoryObjectStore();
+    const coordination = new MemoryCoordinationStore();
+    const slow = await open(objects, coordination, 'slow', { lingerMs: 400 });
+    const fast = await open(objects, coordination, 'fast');
+    const topic = await slow.topics.create('bumped', 1, {});
+    const ref = { topicId: topic.id, partition: 0 };
+    expect(await fast.append(ref, info(2, { id: 7, epoch: 0, baseSequence: 0 }), randomBytes(10))).toEqual({ kind: 'appended', baseOffset: 0 });
+    const first = slow.append(ref, info(3, { id: 7, epoch: 1, baseSequence: 0 }), randomBytes(10)); // lingers 400 ms
+    const next = fast.append(ref, info(1, { id: 7, epoch: 1, baseSequence: 3 }), randomBytes(10)); // arrives meanwhile
+    expect(await first).toEqual({ kind: 'appended', baseOffset: 2 });
+    expect(await next).toEqual({ kind: 'appended', baseOffset: 5 });
+    // A new epoch that really skips its start is still refused, after the bounded wait.
+    const t0 = Date.now();
+    expect(await fast.append(ref, info(1, { id: 7, epoch: 2, baseSequence: 4 }), randomBytes(10))).toMatchObject({ kind: 'rejected', error: 'out-of-order-sequence' });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(2_900);
+  });
+
   it('answers a retriable error when the journal cannot be read, on reads and offsets', async () => {
     // Found by the chaos run: an unreachable DynamoDB during a Fetch surfaced as a bare
     // CoordinationError, which the broker answered with UNKNOWN_SERVER_ERROR, and librdkafka

@@ -41,11 +41,15 @@ export function offsetCommitHandler(ctx: BrokerContext): ApiHandler<typeof ApiKe
       const pending: { slot: OffsetCommitResponsePartition; offset: CommittedOffset }[] = [];
       for (const t of request.topics) {
         const denied = !groupAllowed ? ErrorCode.GROUP_AUTHORIZATION_FAILED : access.topic('Read', t.name) ? ErrorCode.NONE : ErrorCode.TOPIC_AUTHORIZATION_FAILED;
-        const topic = denied === ErrorCode.NONE ? await ctx.topics.byNameOrLoad(t.name) : undefined;
+        // A topic that cannot be looked up (the coordination table unreachable): null, answered
+        // COORDINATOR_NOT_AVAILABLE like a commit that cannot be written, instead of failing the request.
+        const topic = denied === ErrorCode.NONE ? await ctx.topics.byNameOrLoad(t.name).catch(() => null) : undefined;
         const partitions = t.partitions.map((p) => {
           const slot: OffsetCommitResponsePartition = { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE };
           if (denied !== ErrorCode.NONE) {
             slot.errorCode = denied;
+          } else if (topic === null) {
+            slot.errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
           } else if (!topic || p.partitionIndex < 0 || p.partitionIndex >= topic.partitions) {
             slot.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
           } else if (p.committedMetadata !== null && Buffer.byteLength(p.committedMetadata) > MAX_OFFSET_METADATA_BYTES) {
