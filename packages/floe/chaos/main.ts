@@ -17,8 +17,12 @@ function parseSteps(text: string): FaultStep[] {
   return steps as FaultStep[];
 }
 
+const USAGE = `usage: scripts/chaos [--duration 2m] [--seed N] [--report file.json] [--java-rate 200] [--python-rate 100]
+                     [--faults ${FAULT_STEPS.join(',')}] [--log-dir dir]`;
+
 const { values } = parseArgs({
   options: {
+    help: { type: 'boolean', short: 'h' },
     duration: { type: 'string', default: '2m' },
     seed: { type: 'string', default: String(Date.now() % 100_000) },
     report: { type: 'string' },
@@ -28,6 +32,10 @@ const { values } = parseArgs({
     'log-dir': { type: 'string' },
   },
 });
+if (values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
 const seed = Number(values.seed);
 const report = await runChaos({
   seed,

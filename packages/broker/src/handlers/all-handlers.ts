@@ -10,6 +10,7 @@ import { createPartitionsHandler } from './create-partitions.ts';
 import { createTopicsHandler } from './create-topics.ts';
 import { deleteRecordsHandler } from './delete-records.ts';
 import { deleteTopicsHandler } from './delete-topics.ts';
+import { describeClientQuotasHandler } from './describe-client-quotas.ts';
 import { describeClusterHandler } from './describe-cluster.ts';
 import { describeConfigsHandler } from './describe-configs.ts';
 import { describeLogDirsHandler } from './describe-log-dirs.ts';
@@ -52,6 +53,7 @@ export function brokerHandlers(ctx: BrokerContext): ApiHandler[] {
     offsetForLeaderEpochHandler(ctx),
     deleteRecordsHandler(ctx),
     describeClusterHandler(ctx),
+    describeClientQuotasHandler(ctx),
     describeTopicPartitionsHandler(ctx),
     describeLogDirsHandler(ctx),
     describeProducersHandler(ctx),

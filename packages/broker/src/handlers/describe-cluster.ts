@@ -5,9 +5,9 @@
 // - endpointType (v1): Floe nodes are broker endpoints (1). A request for controllers (2), or
 //   any other type, gets UNSUPPORTED_ENDPOINT_TYPE with an otherwise empty answer, as a Kafka
 //   broker answers.
-// - clusterAuthorizedOperations: -2147483648 unless requested. When requested, every operation
-//   Kafka supports on the cluster resource, as Kafka answers without an authorizer: Floe has no
-//   ACLs.
+// - clusterAuthorizedOperations: -2147483648 unless requested. When requested, the operations
+//   Kafka supports on the cluster resource that the principal is allowed: all of them when the
+//   authorizer is off, as Kafka answers without an authorizer.
 
 import {
   ApiKey,
@@ -17,18 +17,30 @@ import {
 } from '@floe/protocol';
 import type { BrokerContext } from '../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../handler.ts';
+import { accessOf, type Access } from './access.ts';
 import { OPERATIONS_NOT_REQUESTED } from './kafka-constants.ts';
 import { advertisedNodes } from '../advertised.ts';
 
 export const ENDPOINT_TYPE_BROKER = 1;
 export const ENDPOINT_TYPE_CONTROLLER = 2;
 
-/**
- * Kafka's ACL operation codes the cluster resource supports: CREATE 5, ALTER 7, DESCRIBE 8,
- * CLUSTER_ACTION 9, DESCRIBE_CONFIGS 10, ALTER_CONFIGS 11, IDEMPOTENT_WRITE 12.
- */
-const CLUSTER_OPERATIONS = [5, 7, 8, 9, 10, 11, 12];
-export const CLUSTER_AUTHORIZED_OPERATIONS = CLUSTER_OPERATIONS.reduce((bits, op) => bits | (1 << op), 0);
+/** The operations the cluster resource supports, with Kafka's ACL operation codes. */
+const CLUSTER_OPERATIONS = [
+  ['Create', 5],
+  ['Alter', 7],
+  ['Describe', 8],
+  ['ClusterAction', 9],
+  ['DescribeConfigs', 10],
+  ['AlterConfigs', 11],
+  ['IdempotentWrite', 12],
+] as const;
+export const CLUSTER_AUTHORIZED_OPERATIONS = CLUSTER_OPERATIONS.reduce((bits, [, code]) => bits | (1 << code), 0);
+
+/** The bit set of cluster operations `access` allows. */
+export function clusterOperations(access: Access): number {
+  if (!access.enabled) return CLUSTER_AUTHORIZED_OPERATIONS;
+  return CLUSTER_OPERATIONS.reduce((bits, [operation, code]) => (access.cluster(operation) ? bits | (1 << code) : bits), 0);
+}
 
 export function describeClusterHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.DescribeCluster> {
   return defineHandler({
@@ -53,7 +65,7 @@ export function describeClusterHandler(ctx: BrokerContext): ApiHandler<typeof Ap
         port: n.port,
         rack: n.rack,
       }));
-      if (request.includeClusterAuthorizedOperations) response.clusterAuthorizedOperations = CLUSTER_AUTHORIZED_OPERATIONS;
+      if (request.includeClusterAuthorizedOperations) response.clusterAuthorizedOperations = clusterOperations(accessOf(ctx, rc));
       return response;
     },
   });

@@ -1,12 +1,13 @@
 // Floe's benchmark harness (docs/benchmarks.md): Apache Kafka, one Floe node and three Floe nodes,
 // each alone, under the same Kafka tools, then the raw limits of MinIO and DynamoDB Local; writes
 // results.json, SVG charts and the Markdown tables. Run through scripts/bench or `floe bench`.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadTestEnv } from '@floe/testkit';
+import { kafkaLibDir } from './kafka-libs.ts';
 import { measureLimits } from './limits.ts';
 import { parseOptions, USAGE, UsageError, type Options } from './options.ts';
 import { runProfile } from './profile.ts';
@@ -16,13 +17,6 @@ import { startSystem, type Ports } from './systems.ts';
 import { FULL, QUICK, runWorkloads, type WorkloadFailure, type WorkloadResult } from './workloads.ts';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
-
-/** Resolves Kafka's server jars with scripts/lib/maven.sh (cached, keyed by the pom's hash). */
-function kafkaLibDir(): string {
-  const pom = join(REPO, 'infra/bench/kafka-server/pom.xml');
-  const script = `source "${join(REPO, 'scripts/lib/maven.sh')}" && d=$(keyed_dir kafka-server "${pom}")/lib && maven_resolve "${pom}" "$d" && echo "$d"`;
-  return execFileSync('bash', ['-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
-}
 
 function ports(o: Options): Ports {
   return { floeBase: o.basePort, kafka: o.basePort + 20, kafkaController: o.basePort + 21 };

@@ -32,6 +32,7 @@ import {
   type ResponseTypes,
 } from '@floe/protocol';
 import { javaTool, loadTestEnv, runTool, type ToolResult } from '@floe/testkit';
+import { kafkaServerClasspath } from '../../bench/harness/kafka-libs.ts';
 import { startNodeProcess, type NodeProcess } from '../support/node-process.ts';
 
 const env = loadTestEnv();
@@ -357,6 +358,28 @@ describe('authentication on the Kafka port', () => {
     const asBob = javaProps('bob-scram', 'SCRAM-SHA-512', 'bob', BOB_PASSWORD);
     expect((await scramAdmin(asBob, ['alter', 'mallory', 'SCRAM-SHA-512', '4096', 'x'])).stdout).toMatch(/error mallory ClusterAuthorizationException/);
   }, 120_000);
+
+  it("manages a SCRAM user with Kafka's kafka-configs (ConfigCommand, from Kafka's server jar)", async () => {
+    // kafka-configs --entity-type users alters SCRAM credentials with AlterUserScramCredentials and
+    // describes them together with the user's client quotas (DescribeClientQuotas: none on Floe).
+    const admin = javaProps('admin-configs', 'SCRAM-SHA-512', 'admin', ADMIN_PASSWORD);
+    const classpath = kafkaServerClasspath();
+    const configs = async (args: string[]) => {
+      const { command, args: a } = javaTool(env.java, classpath, 'kafka.admin.ConfigCommand', ['--bootstrap-server', `127.0.0.1:${SSL_PORT}`, '--command-config', admin, ...args]);
+      const r = await runTool(command, a, { timeoutMs: 90_000 });
+      expectRan(`kafka-configs ${args.join(' ')}`, r);
+      return r.stdout;
+    };
+    const user = ['--entity-type', 'users', '--entity-name', 'carol'];
+    expect(await configs(['--alter', '--add-config', 'SCRAM-SHA-512=[iterations=8192,password=carol-secret]', ...user])).toMatch(/Completed updating config for user carol/);
+    expect(await configs(['--describe', ...user])).toMatch(/SCRAM credential configs for user-principal 'carol' are SCRAM-SHA-512=iterations=8192/);
+    const login = await kcat(['-L'], 'SCRAM-SHA-512', 'carol', 'carol-secret');
+    expectRan('kcat -L as carol', login);
+    expect(await configs(['--alter', '--delete-config', 'SCRAM-SHA-512', ...user])).toMatch(/Completed updating config for user carol/);
+    const list = await floeCli(['user', 'list']);
+    expectRan('floe user list', list);
+    expect(list.stdout).not.toMatch(/carol/);
+  }, 180_000);
 
   it('lets the Java client produce with SCRAM-SHA-512 and consume with PLAIN over SASL_SSL', async () => {
     const lines = Array.from({ length: 200 }, (_, i) => `java-${i}`);

@@ -2,7 +2,8 @@
 // members' metadata and assignments only when the group is Stable (protocolData is then the
 // chosen protocol), none while it rebalances; a group that does not exist is "Dead" with no error.
 // A consumer-protocol (KIP-848) group is Dead here, as in Kafka (ConsumerGroupDescribe
-// describes it). authorizedOperations (v3+): every group operation when asked (no ACLs yet), else INT32_MIN.
+// describes it). authorizedOperations (v3+): when asked, the group operations the principal is allowed (all of
+// them with the authorizer off), else INT32_MIN.
 import {
   ApiKey,
   defaultDescribeGroupsResponse,

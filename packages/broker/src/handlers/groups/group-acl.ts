@@ -8,5 +8,4 @@ export function groupOperations(access: Access, groupId: string): number {
   if (!access.enabled) return GROUP_OPERATIONS;
   return (access.group('Read', groupId) ? 1 << 3 : 0) | (access.group('Delete', groupId) ? 1 << 6 : 0) | (access.group('Describe', groupId) ? 1 << 8 : 0);
 }
-/** authorizedOperations when the client did not ask for them. */
-export const OPERATIONS_NOT_REQUESTED = -(2 ** 31);
+export { OPERATIONS_NOT_REQUESTED } from '../kafka-constants.ts';
