@@ -13,7 +13,14 @@ export interface Access {
   transactionalId(operation: Operation, id: string): boolean;
   /** Kafka's authorizeByResourceType: `operation` allowed on at least one resource of the type. */
   anyOf(operation: Operation, type: ResourceType): boolean;
+  /**
+   * Kafka's authorized operations of a resource (the `*AuthorizedOperations` fields): the bit set
+   * of the `operations` (name and wire code) allowed. Not audited, as Kafka does not log these.
+   */
+  operationBits(type: ResourceType, name: string, operations: readonly (readonly [Operation, number])[]): number;
 }
+
+const allBits = (operations: readonly (readonly [Operation, number])[]) => operations.reduce((bits, [, code]) => bits | (1 << code), 0);
 
 const OPEN: Access = {
   enabled: false,
@@ -22,6 +29,7 @@ const OPEN: Access = {
   cluster: () => true,
   transactionalId: () => true,
   anyOf: () => true,
+  operationBits: (_type, _name, operations) => allBits(operations),
 };
 
 /** The client's IP address as ACL hosts name it ("10.0.0.1", "::1"), from "address:port". */
@@ -53,5 +61,7 @@ export function accessOf(ctx: BrokerContext, rc: RequestContext): Access {
     transactionalId: check('TransactionalId'),
     cluster: (operation) => audited(acls.authorizer.authorize(subject, operation, { type: 'Cluster', name: CLUSTER_NAME }), operation, `Cluster:${CLUSTER_NAME}`),
     anyOf: (operation, type) => audited(acls.authorizer.authorizeAny(subject, operation, type), operation, `${type}:(any)`),
+    operationBits: (type, name, operations) =>
+      operations.reduce((bits, [operation, code]) => (acls.authorizer.authorize(subject, operation, { type, name }) ? bits | (1 << code) : bits), 0),
   };
 }

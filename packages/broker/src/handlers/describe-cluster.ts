@@ -17,6 +17,7 @@ import {
 } from '@floe/protocol';
 import type { BrokerContext } from '../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../handler.ts';
+import { CLUSTER_NAME } from '@floe/authz';
 import { accessOf, type Access } from './access.ts';
 import { OPERATIONS_NOT_REQUESTED } from './kafka-constants.ts';
 import { advertisedNodes } from '../advertised.ts';
@@ -38,8 +39,7 @@ export const CLUSTER_AUTHORIZED_OPERATIONS = CLUSTER_OPERATIONS.reduce((bits, [,
 
 /** The bit set of cluster operations `access` allows. */
 export function clusterOperations(access: Access): number {
-  if (!access.enabled) return CLUSTER_AUTHORIZED_OPERATIONS;
-  return CLUSTER_OPERATIONS.reduce((bits, [operation, code]) => (access.cluster(operation) ? bits | (1 << code) : bits), 0);
+  return access.operationBits('Cluster', CLUSTER_NAME, CLUSTER_OPERATIONS);
 }
 
 export function describeClusterHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.DescribeCluster> {

@@ -18,6 +18,19 @@ import { accessOf, type Access } from './access.ts';
 import { preferredNode } from './partition-leader.ts';
 import { OPERATIONS_NOT_REQUESTED, ZERO_UUID } from './kafka-constants.ts';
 import { advertisedNodes } from '../advertised.ts';
+import { clusterOperations } from './describe-cluster.ts';
+
+/** The ACL operations that apply to a topic, with Kafka's codes (topicAuthorizedOperations). */
+const TOPIC_OPERATIONS = [
+  ['Read', 3],
+  ['Write', 4],
+  ['Create', 5],
+  ['Delete', 6],
+  ['Alter', 7],
+  ['Describe', 8],
+  ['DescribeConfigs', 10],
+  ['AlterConfigs', 11],
+] as const;
 
 export function metadataHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.Metadata> {
   const describe = (t: TopicInfo, nodes: readonly BrokerNode[]): MetadataResponseTopic => {
@@ -97,10 +110,19 @@ export function metadataHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.Me
       response.clusterAuthorizedOperations = OPERATIONS_NOT_REQUESTED;
       // v0: an empty list means every topic; v1+: null means every topic, empty means none.
       const all = request.topics === null || (header.apiVersion === 0 && request.topics.length === 0);
+      // v8+: the operations the principal may perform, when asked (cluster ones up to v10).
+      if (header.apiVersion >= 8 && header.apiVersion <= 10 && request.includeClusterAuthorizedOperations) {
+        response.clusterAuthorizedOperations = clusterOperations(access);
+      }
+      const withOperations = (topics: MetadataResponseTopic[]): MetadataResponseTopic[] => {
+        if (header.apiVersion < 8 || !request.includeTopicAuthorizedOperations) return topics;
+        for (const t of topics) if (t.errorCode === ErrorCode.NONE && t.name !== null) t.topicAuthorizedOperations = access.operationBits('Topic', t.name, TOPIC_OPERATIONS);
+        return topics;
+      };
       if (all) {
         // Topics the principal may not Describe are left out, as if they did not exist.
         const visible = (await ctx.topics.all()).filter((t) => access.topic('Describe', t.name));
-        response.topics = visible.sort((a, b) => (a.name < b.name ? -1 : 1)).map((t) => describe(t, nodes));
+        response.topics = withOperations(visible.sort((a, b) => (a.name < b.name ? -1 : 1)).map((t) => describe(t, nodes)));
         return response;
       }
       // Topics by id (a null name) exist from v12 on; before it the answer could not even carry
@@ -128,6 +150,7 @@ export function metadataHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.Me
           return access.topic('Describe', topic.name) ? describe(topic, nodes) : failed(null, t.topicId, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
         }),
       );
+      withOperations(response.topics);
       return response;
     },
   });

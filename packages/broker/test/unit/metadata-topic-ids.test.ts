@@ -2,6 +2,7 @@
 // (names are not nullable there), so the request is refused by closing the connection, not by a
 // response that fails to encode. Found by the port fuzzer.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { AclAuthorizer } from '@floe/authz';
 import { ApiKey, defaultMetadataRequest, defaultMetadataRequestTopic, encodeResponse, ErrorCode, type MetadataResponse, type RequestHeader } from '@floe/protocol';
 import { CLOSE_CONNECTION } from '../../src/handler.ts';
 import { metadataHandler } from '../../src/handlers/metadata.ts';
@@ -52,5 +53,25 @@ describe('Metadata by topic id', () => {
     expect(byIdAnswer.topics[0]).toMatchObject({ name: null, topicId: id, errorCode: ErrorCode.LEADER_NOT_AVAILABLE });
     expect(() => encodeResponse(ApiKey.Metadata, 12, 1, byIdAnswer)).not.toThrow();
     expect(() => encodeResponse(ApiKey.Metadata, 9, 1, byNameAnswer)).not.toThrow();
+  });
+
+  it('answers the authorized operations of topics and cluster when asked (v8+), from the ACLs when they are on', async () => {
+    const ask = { ...defaultMetadataRequest(), topics: [{ ...defaultMetadataRequestTopic(), name: 'by-id' }], includeTopicAuthorizedOperations: true, includeClusterAuthorizedOperations: true };
+    const open = (await metadataHandler(b.ctx).handle(testRequestContext(), ask, header(10))) as MetadataResponse;
+    const bits = (codes: number[]) => codes.reduce((b, c) => b | (1 << c), 0);
+    // Read, Write, Create, Delete, Alter, Describe, DescribeConfigs, AlterConfigs.
+    expect(open.topics[0]!.topicAuthorizedOperations).toBe(bits([3, 4, 5, 6, 7, 8, 10, 11]));
+    // Create, Alter, Describe, ClusterAction, DescribeConfigs, AlterConfigs, IdempotentWrite.
+    expect(open.clusterAuthorizedOperations).toBe(bits([5, 7, 8, 9, 10, 11, 12]));
+    const acl = (operation: 'Read' | 'Describe') => ({ resourceType: 'Topic' as const, resourceName: 'by-', patternType: 'PREFIXED' as const, principal: 'User:ANONYMOUS', host: '*', operation, permission: 'ALLOW' as const });
+    const withAcls = { ...b.ctx, acls: { authorizer: new AclAuthorizer([acl('Read')], []), table: {}, refresh: async () => {} } } as unknown as typeof b.ctx;
+    const limited = (await metadataHandler(withAcls).handle(testRequestContext(), ask, header(10))) as MetadataResponse;
+    // Read implies Describe.
+    expect(limited.topics[0]!.topicAuthorizedOperations).toBe((1 << 3) | (1 << 8));
+    expect(limited.clusterAuthorizedOperations).toBe(0);
+    expect(() => encodeResponse(ApiKey.Metadata, 10, 1, limited)).not.toThrow();
+    // Not asked: INT32_MIN, as before.
+    const plain = (await metadataHandler(withAcls).handle(testRequestContext(), { ...ask, includeTopicAuthorizedOperations: false }, header(10))) as MetadataResponse;
+    expect(plain.topics[0]!.topicAuthorizedOperations).toBe(-(2 ** 31));
   });
 });
