@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDbCoordinationStore } from '@floe/coordination';
 import { S3ObjectStore } from '@floe/object-store';
-import type { TestEnv } from '@floe/testkit';
+import { removeBucket, removeTable, type TestEnv } from '@floe/testkit';
 import { MIB, summarize } from './stats.ts';
 
 export interface ObjectLimit {
@@ -80,6 +80,7 @@ export async function measureLimits(env: TestEnv, opts: { run: string; sizes: nu
     }
   } finally {
     await objects.close();
+    await removeBucket(env, env.s3Endpoint, name);
   }
   opts.progress('DynamoDB Local conditional put (journal commit)');
   const coordination = await DynamoDbCoordinationStore.open({ table: name, endpoint: env.dynamodbEndpoint, region: env.region, credentials, createTable: true });
@@ -95,6 +96,7 @@ export async function measureLimits(env: TestEnv, opts: { run: string; sizes: nu
     };
   } finally {
     await coordination.close();
+    await removeTable(env, name);
   }
 }
 

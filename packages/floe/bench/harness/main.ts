@@ -49,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
   // One system at a time: each is started, measured and stopped before the next.
   for (const name of o.systems) {
     progress.step(name, 'starting');
-    const system = await startSystem(name, { env, ports: ports(o), run, kafkaLibDir: libDir });
+    const system = await startSystem(name, { env, ports: ports(o), run, kafkaLibDir: libDir, keepData: o.keepData });
     try {
       const got = await runWorkloads(system, env, sizes, progress);
       results.push(...got.results);

@@ -1,5 +1,5 @@
 // The harness's command line: `scripts/bench [--quick] [--out DIR] [--docs FILE] [--systems LIST]
-// [--no-limits] [--base-port N] [--profile]`.
+// [--no-limits] [--keep-data] [--base-port N] [--profile]`.
 import { join } from 'node:path';
 import { SYSTEMS, type SystemName } from './systems.ts';
 
@@ -16,6 +16,7 @@ export const USAGE = `usage: scripts/bench [options]   (also: floe bench [option
   --docs FILE        the Markdown file whose marked section gets the tables (default docs/benchmarks.md)
   --systems LIST     comma-separated, from ${SYSTEMS.join(',')} (default all)
   --no-limits        skip the raw MinIO and DynamoDB Local measurements
+  --keep-data        keep each Floe cluster's bucket and table (removed after each system by default)
   --base-port N      Floe nodes on N.., their HTTP on N+10.., Kafka on N+20 and N+21 (default 19500)
   --profile          instead: one Floe node under the throughput workload with node --cpu-prof;
                      writes the profile and its summary into DIR`;
@@ -28,10 +29,11 @@ export interface Options {
   limits: boolean;
   basePort: number;
   profile: boolean;
+  keepData: boolean;
 }
 
 export function parseOptions(argv: readonly string[], repoRoot: string): Options {
-  const o: Options = { quick: false, outDir: join(repoRoot, 'docs', 'bench'), docsFile: join(repoRoot, 'docs', 'benchmarks.md'), systems: [...SYSTEMS], limits: true, basePort: 19500, profile: false };
+  const o: Options = { quick: false, outDir: join(repoRoot, 'docs', 'bench'), docsFile: join(repoRoot, 'docs', 'benchmarks.md'), systems: [...SYSTEMS], limits: true, basePort: 19500, profile: false, keepData: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = () => {
@@ -44,6 +46,7 @@ export function parseOptions(argv: readonly string[], repoRoot: string): Options
     else if (arg === '--docs') o.docsFile = value();
     else if (arg === '--no-limits') o.limits = false;
     else if (arg === '--profile') o.profile = true;
+    else if (arg === '--keep-data') o.keepData = true;
     else if (arg === '--base-port') {
       o.basePort = Number(value());
       if (!Number.isInteger(o.basePort) || o.basePort < 1024 || o.basePort > 65_500) throw new UsageError(`--base-port: not a port: ${argv[i]}`);

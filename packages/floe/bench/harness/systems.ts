@@ -1,6 +1,6 @@
 // The systems the harness measures, one at a time: Apache Kafka (one KRaft node) and Floe (one or
 // three `floe start` processes in per-node mode on MinIO + DynamoDB Local).
-import type { TestEnv } from '@floe/testkit';
+import { removeBucket, removeTable, type TestEnv } from '@floe/testkit';
 import { startNodeProcess, type NodeProcess } from '../../test/support/node-process.ts';
 import { scrapeCounters, type StoreCounters } from './floe-metrics.ts';
 import { startKafkaServer } from './kafka-server.ts';
@@ -36,7 +36,7 @@ export interface Ports {
 
 export async function startSystem(
   name: SystemName,
-  opts: { env: TestEnv; ports: Ports; run: string; kafkaLibDir: string; cpuProfileDir?: string },
+  opts: { env: TestEnv; ports: Ports; run: string; kafkaLibDir: string; cpuProfileDir?: string; keepData?: boolean },
 ): Promise<RunningSystem> {
   if (name === 'kafka') {
     const k = await startKafkaServer({ java: opts.env.java, libDir: opts.kafkaLibDir, port: opts.ports.kafka, controllerPort: opts.ports.kafkaController });
@@ -57,6 +57,8 @@ export async function startSystem(
         clearTimeout(timer);
       }),
     );
+    // A full run writes gigabytes: the cluster's bucket and table go with it unless kept.
+    if (!opts.keepData) await Promise.all([removeBucket(opts.env, opts.env.s3Endpoint, cluster), removeTable(opts.env, cluster)]);
   };
   try {
     for (const [i, port] of ports.entries()) {

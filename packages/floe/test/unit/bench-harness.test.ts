@@ -95,7 +95,8 @@ describe('outputs', () => {
 describe('options', () => {
   it('parses the flags and refuses unknown systems and options', () => {
     const o = parseOptions(['--quick', '--systems', 'kafka,floe-3', '--base-port', '19525', '--no-limits'], '/repo');
-    expect(o).toEqual({ quick: true, outDir: '/repo/docs/bench', docsFile: '/repo/docs/benchmarks.md', systems: ['kafka', 'floe-3'], limits: false, basePort: 19525, profile: false });
+    expect(o).toEqual({ quick: true, outDir: '/repo/docs/bench', docsFile: '/repo/docs/benchmarks.md', systems: ['kafka', 'floe-3'], limits: false, basePort: 19525, profile: false, keepData: false });
+    expect(parseOptions(['--keep-data'], '/repo').keepData).toBe(true);
     expect(() => parseOptions(['--systems', 'redpanda'], '/repo')).toThrow(UsageError);
     expect(() => parseOptions(['--fast'], '/repo')).toThrow(/unknown option --fast/);
   });
