@@ -40,5 +40,8 @@ describe('chaos', () => {
     // No anomaly of any kind.
     expect(report.check.examples).toEqual(Object.fromEntries(ANOMALY_KINDS.map((k) => [k, []])));
     expect(report.anomalies).toBe(0);
+    // No node logged an error: storage and table outages are answered with retriable codes,
+    // never by failing a request and closing the connection.
+    expect(report.nodeErrorLines).toEqual([]);
   }, 420_000);
 });
