@@ -8,6 +8,6 @@ export { javaTool, runTool } from './run-tool.ts';
 export type { ToolResult } from './run-tool.ts';
 export { RoundRobinProxy } from './round-robin-proxy.ts';
 export { scriptedAdminApi, type ScriptedAdminApi } from './scripted-admin-api.ts';
-export { rawS3Client, removeBucket, removeTable } from './store-cleanup.ts';
+export { createKeyTable, rawS3Client, removeBucket, removeTable } from './test-stores.ts';
 export * from './fault-proxy/index.ts';
 export * from './checker/index.ts';

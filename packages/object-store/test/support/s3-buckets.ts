@@ -6,4 +6,4 @@ export function testBucketName(tag: string): string {
   return `floe-os-${tag}-${randomBytes(6).toString('hex')}`;
 }
 
-export { rawS3Client as rawClient, removeBucket } from '../../../testkit/src/store-cleanup.ts';
+export { rawS3Client as rawClient, removeBucket } from '../../../testkit/src/test-stores.ts';

@@ -3,16 +3,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   ConditionalCheckFailedException,
-  CreateTableCommand,
   DeleteTableCommand,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
-  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
+import { createKeyTable } from '../../src/test-stores.ts';
 import { loadTestEnv } from '../../src/test-env.ts';
 
 const env = loadTestEnv();
@@ -30,21 +29,7 @@ describe.each(servers)('DynamoDB on %s', (_name, endpoint) => {
   const TableName = `smoke-${randomUUID()}`;
 
   beforeAll(async () => {
-    await ddb.send(
-      new CreateTableCommand({
-        TableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-      }),
-    );
-    await waitUntilTableExists({ client: ddb, maxWaitTime: 30 }, { TableName });
+    await createKeyTable(ddb, TableName, 30);
   });
   afterAll(async () => {
     await ddb.send(new DeleteTableCommand({ TableName }));

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   ConditionalCheckFailedException,
-  CreateTableCommand,
+  DeleteTableCommand,
   DynamoDBClient,
   GetItemCommand,
   InternalServerError,
@@ -13,10 +13,10 @@ import {
   PutItemCommand,
   TransactionCanceledException,
   TransactWriteItemsCommand,
-  waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
+import { createKeyTable, removeBucket } from '../../src/test-stores.ts';
 import { FaultProxy } from '../../src/fault-proxy/fault-proxy.ts';
 import { loadTestEnv } from '../../src/test-env.ts';
 
@@ -38,6 +38,7 @@ describe('fault proxy in front of MinIO', () => {
   afterAll(async () => {
     viaProxy.destroy();
     direct.destroy();
+    await removeBucket(env, env.s3Endpoint, Bucket);
     await proxy.close();
   });
 
@@ -98,24 +99,11 @@ describe('fault proxy in front of DynamoDB Local', () => {
   beforeAll(async () => {
     await proxy.listen();
     viaProxy = new DynamoDBClient({ endpoint: proxy.url, region: env.region, credentials, maxAttempts: 1 });
-    await direct.send(
-      new CreateTableCommand({
-        TableName,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-      }),
-    );
-    await waitUntilTableExists({ client: direct, maxWaitTime: 60 }, { TableName });
+    await createKeyTable(direct, TableName, 60);
   });
   afterAll(async () => {
     viaProxy.destroy();
+    await direct.send(new DeleteTableCommand({ TableName }));
     direct.destroy();
     await proxy.close();
   });

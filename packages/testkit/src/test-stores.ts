@@ -1,6 +1,7 @@
-// Removing what a test or benchmark created on the test environment's servers: a bucket with
-// everything in it, a DynamoDB table. Missing ones are fine, so cleanup can run unconditionally.
-import { DeleteTableCommand, DynamoDBClient, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
+// Buckets and tables of tests and benchmarks on the test environment's servers: a table of the
+// coordination layout (pk, sk) for tests that talk to DynamoDB directly, and removal of a bucket
+// with everything in it or of a table. Missing ones are fine, so cleanup can run unconditionally.
+import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, ResourceNotFoundException, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { TestEnv } from './test-env.ts';
 
@@ -39,4 +40,23 @@ export async function removeTable(env: TestEnv, table: string): Promise<void> {
   } finally {
     ddb.destroy();
   }
+}
+
+/** Creates an on-demand table keyed like the coordination table (pk hash, sk range) and waits for it. */
+export async function createKeyTable(ddb: DynamoDBClient, table: string, maxWaitSeconds = 60): Promise<void> {
+  await ddb.send(
+    new CreateTableCommand({
+      TableName: table,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    }),
+  );
+  await waitUntilTableExists({ client: ddb, maxWaitTime: maxWaitSeconds }, { TableName: table });
 }
