@@ -32,10 +32,9 @@ import {
   type ResponseTypes,
 } from '@floe/protocol';
 import { javaTool, loadTestEnv, runTool, type ToolResult } from '@floe/testkit';
-import { startNodeProcess, type NodeProcess } from '../support/node-process.ts';
+import { runFloeCommand, startNodeProcess, type NodeProcess } from '../support/node-process.ts';
 
 const env = loadTestEnv();
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const CLUSTER = `floe-sec-${randomBytes(4).toString('hex')}`;
 // This file's ports (19450-19499): the main node and the short-session node.
 const PLAIN_PORT = 19460;
@@ -90,21 +89,7 @@ async function scramAdmin(props: string, args: string[]): Promise<ToolResult> {
   return r;
 }
 
-function floeCli(args: string[]): Promise<ToolResult> {
-  return runTool(process.execPath, ['--conditions=floe-source', CLI, ...args], {
-    timeoutMs: 60_000,
-    env: {
-      NODE_OPTIONS: '',
-      FLOE_OBJECT_STORE: `s3://${CLUSTER}`,
-      FLOE_S3_ENDPOINT: env.s3Endpoint,
-      FLOE_METADATA: `dynamodb://${CLUSTER}`,
-      FLOE_DYNAMODB_ENDPOINT: env.dynamodbEndpoint,
-      AWS_ACCESS_KEY_ID: env.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: env.secretAccessKey,
-      AWS_REGION: env.region,
-    },
-  });
-}
+const floeCli = (args: string[]) => runFloeCommand(CLUSTER, args);
 
 async function token(subject: string, expiresInS: number): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
