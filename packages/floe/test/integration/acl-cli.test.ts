@@ -1,15 +1,22 @@
 // `floe acl` against DynamoDB Local (its own table), run as its own process as an operator runs
-// it, next to a `floe start` node with the authorizer on (ports 19480-19489): the node enforces
+// it, next to `floe start` nodes with the authorizer on (ports 19480-19489): the node enforces
 // what the command adds and removes within its refresh period, and Kafka's AclCommand, through the
 // node, lists what the command wrote. The node's PLAINTEXT listener makes every client
 // User:ANONYMOUS, and no one is a super user: the node allows exactly what `floe acl` granted.
+// A second node serves SSL with client certificates and FLOE_TLS_PRINCIPAL_MAPPING_RULES: ACLs
+// added for the mapped names apply, and a certificate no rule maps is refused.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { javaTool, loadTestEnv, runTool, type ToolResult } from '@floe/testkit';
 import { runFloeCommand, startNodeProcess, type NodeProcess } from '../support/node-process.ts';
 
 const PORT = 19480;
+const TLS_PORT = 19481;
 const CLUSTER = `floe-aclcli-${randomBytes(4).toString('hex')}`;
 const BOOTSTRAP = `127.0.0.1:${PORT}`;
 const REFRESH_MS = 500;
@@ -24,10 +31,10 @@ async function floe(...args: string[]): Promise<ToolResult> {
 const kafka = new Kafka({ brokers: [BOOTSTRAP], clientId: 'acl-cli-test', logLevel: logLevel.NOTHING, retry: { retries: 0 } });
 
 /** Produces one record to `topic`: '' when it was written, else the Kafka error type. */
-async function produce(topic: string): Promise<string> {
-  const p = kafka.producer({ allowAutoTopicCreation: false });
-  await p.connect();
+async function produce(topic: string, client = kafka): Promise<string> {
+  const p = client.producer({ allowAutoTopicCreation: false });
   try {
+    await p.connect();
     await p.send({ topic, messages: [{ value: 'v' }], acks: -1 });
     return '';
   } catch (err) {
@@ -138,4 +145,78 @@ describe('floe acl', () => {
     expect(unknown.stderr).toMatch(/unknown operation "Publish"/);
     expect((await floe('list', '--topic', '*', '--resource-pattern-type', 'any')).stdout.trim().split('\n')).toHaveLength(1);
   }, 60_000);
+});
+
+describe('certificate principals mapped by FLOE_TLS_PRINCIPAL_MAPPING_RULES', () => {
+  let node: NodeProcess;
+  let dir = '';
+  const pem = (n: string) => readFileSync(join(dir, n));
+  /** A client of the SSL listener presenting the certificate `name`. */
+  const client = (name: string, extra: Partial<KafkaConfig> = {}) =>
+    new Kafka({
+      brokers: [`127.0.0.1:${TLS_PORT}`],
+      clientId: 'acl-cli-mtls',
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 0 },
+      ssl: { ca: [pem('ca.pem')], cert: pem(`${name}.pem`), key: pem(`${name}.key`) },
+      ...extra,
+    });
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'floe-acl-mtls-'));
+    const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-keyout', 'ca.key', '-out', 'ca.pem', '-subj', '/CN=Floe mTLS Test CA');
+    const issue = (name: string, subject: string, ext?: string) => {
+      openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject);
+      if (ext) writeFileSync(join(dir, `${name}.ext`), `${ext}\n`);
+      openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1', '-out', `${name}.pem`, ...(ext ? ['-extfile', `${name}.ext`] : []));
+    };
+    issue('server', '/CN=localhost', 'subjectAltName=IP:127.0.0.1,DNS:localhost');
+    issue('app1', '/C=DE/O=Floe Test/OU=Apps/CN=App-1');
+    issue('app2', '/C=DE/O=Floe Test/OU=Apps/CN=App-2');
+    issue('other', '/C=DE/O=Floe Test/OU=Others/CN=App-1');
+    // The mapped name, not the subject, is the principal the ACL names.
+    await floe('add', '--allow-principal', 'User:app-1', '--operation', 'All', '--topic', 'mtls-', '--resource-pattern-type', 'prefixed');
+    node = startNodeProcess(TLS_PORT, CLUSTER, {
+      FLOE_KAFKA_LISTEN: `SSL://127.0.0.1:${TLS_PORT}`,
+      FLOE_TLS_CERT_FILE: join(dir, 'server.pem'),
+      FLOE_TLS_KEY_FILE: join(dir, 'server.key'),
+      FLOE_TLS_CA_FILE: join(dir, 'ca.pem'),
+      FLOE_TLS_CLIENT_AUTH: 'required',
+      FLOE_TLS_PRINCIPAL_MAPPING_RULES: 'RULE:^CN=(.*?),OU=Apps,.*$/$1/L',
+      FLOE_AUTHORIZER: 'acl',
+      FLOE_ACL_REFRESH_MS: String(REFRESH_MS),
+      FLOE_AUTO_CREATE_TOPICS: 'false',
+    });
+    await node.ready;
+  }, 90_000);
+  afterAll(async () => {
+    if (node && node.child.exitCode === null) {
+      const exited = new Promise((r) => node.child.once('exit', r));
+      node.child.kill('SIGTERM');
+      await exited;
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }, 30_000);
+
+  it('CN=App-1,OU=Apps is User:app-1 and gets its ACLs; App-2 gets none; OU=Others is refused', async () => {
+    const app1 = client('app1');
+    const admin = app1.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ topics: [{ topic: 'mtls-orders' }], waitForLeaders: false });
+    } finally {
+      await admin.disconnect();
+    }
+    expect(await produce('mtls-orders', app1)).toBe('');
+    expect(await produce('mtls-orders', client('app2'))).toBe('TOPIC_AUTHORIZATION_FAILED');
+    // No rule maps OU=Others and there is no DEFAULT: the node closes the connection (as Kafka
+    // fails its authentication), so the client never gets an answer.
+    const refused = await produce('mtls-orders', client('other', { connectionTimeout: 3_000, requestTimeout: 3_000 }));
+    expect(refused).toMatch(/Closed connection/);
+    // The node's log says why (the line may reach its stdout a moment later).
+    for (let i = 0; i < 50 && !/client certificate refused/.test(node.stdout()); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(node.stdout()).toMatch(/client certificate refused/);
+    expect(node.stdout()).toContain('no principal mapping rule applies to the certificate subject \\"CN=App-1,OU=Others,O=Floe Test,C=DE\\"');
+  }, 90_000);
 });
