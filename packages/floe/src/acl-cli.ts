@@ -80,6 +80,11 @@ export async function runAclCommand(argv: readonly string[], io: UserCliIo): Pro
   const store = await openCoordinationStore(config);
   try {
     return await run(args, new AclTable(store), io);
+  } catch (err) {
+    // What the table's own checks refuse (a resource name, principal and host too long together).
+    if (!(err instanceof InvalidAclError)) throw err;
+    io.err(`floe acl: ${err.message}`);
+    return 2;
   } finally {
     await store.close();
   }

@@ -63,6 +63,8 @@ describe('ssl.principal.mapping.rules', () => {
       expect(() => parsePrincipalMappingRules(bad)).toThrow(PrincipalMappingRulesError);
     }
     expect(() => parsePrincipalMappingRules('DEFAUL')).toThrow('invalid rule "DEFAUL": expected DEFAULT or RULE:pattern/replacement/ with an optional L or U');
+    // Java-only syntax is refused, not misread.
+    expect(() => parsePrincipalMappingRules('RULE:(?i)^cn=(.*)$/$1/')).toThrow(/invalid regular expression/);
     expect(() => parsePrincipalMappingRules('RULE:^CN=(.*$/$1/')).toThrow(/rule "RULE:\^CN=\(\.\*\$\/\$1\/": invalid regular expression/);
   });
 });

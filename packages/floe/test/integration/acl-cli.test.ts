@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { javaTool, loadTestEnv, runTool, type ToolResult } from '@floe/testkit';
-import { runFloeCommand, startNodeProcess, type NodeProcess } from '../support/node-process.ts';
+import { runFloeCommand, startNodeProcess, stopNodeProcess, type NodeProcess } from '../support/node-process.ts';
 
 const PORT = 19480;
 const TLS_PORT = 19481;
@@ -47,6 +47,16 @@ async function produce(topic: string, client = kafka): Promise<string> {
   }
 }
 
+async function createTopic(client: Kafka, topic: string): Promise<void> {
+  const admin = client.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic }], waitForLeaders: false });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 /** How long until producing to `topic` gives `outcome` (polled every 100 ms, at most 10 s). */
 async function msUntil(topic: string, outcome: string): Promise<number> {
   const start = Date.now();
@@ -68,20 +78,10 @@ describe('floe acl', () => {
     expect(r.stdout).toContain('added 2 ACLs');
     node = startNodeProcess(PORT, CLUSTER, { FLOE_AUTHORIZER: 'acl', FLOE_ACL_REFRESH_MS: String(REFRESH_MS), FLOE_AUTO_CREATE_TOPICS: 'false' });
     await node.ready;
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      await admin.createTopics({ topics: [{ topic: 'cli-orders' }], waitForLeaders: false });
-    } finally {
-      await admin.disconnect();
-    }
+    await createTopic(kafka, 'cli-orders');
   }, 90_000);
   afterAll(async () => {
-    if (node && node.child.exitCode === null) {
-      const exited = new Promise((r) => node.child.once('exit', r));
-      node.child.kill('SIGTERM');
-      await exited;
-    }
+    await stopNodeProcess(node);
   }, 30_000);
 
   it('adds, lists and removes ACLs in the table; the node enforces each change within its refresh period', async () => {
@@ -191,23 +191,13 @@ describe('certificate principals mapped by FLOE_TLS_PRINCIPAL_MAPPING_RULES', ()
     await node.ready;
   }, 90_000);
   afterAll(async () => {
-    if (node && node.child.exitCode === null) {
-      const exited = new Promise((r) => node.child.once('exit', r));
-      node.child.kill('SIGTERM');
-      await exited;
-    }
+    await stopNodeProcess(node);
     if (dir) rmSync(dir, { recursive: true, force: true });
   }, 30_000);
 
   it('CN=App-1,OU=Apps is User:app-1 and gets its ACLs; App-2 gets none; OU=Others is refused', async () => {
     const app1 = client('app1');
-    const admin = app1.admin();
-    await admin.connect();
-    try {
-      await admin.createTopics({ topics: [{ topic: 'mtls-orders' }], waitForLeaders: false });
-    } finally {
-      await admin.disconnect();
-    }
+    await createTopic(app1, 'mtls-orders');
     expect(await produce('mtls-orders', app1)).toBe('');
     expect(await produce('mtls-orders', client('app2'))).toBe('TOPIC_AUTHORIZATION_FAILED');
     // No rule maps OU=Others and there is no DEFAULT: the node closes the connection (as Kafka

@@ -32,7 +32,7 @@ import {
   type ResponseTypes,
 } from '@floe/protocol';
 import { javaTool, loadTestEnv, runTool, type ToolResult } from '@floe/testkit';
-import { runFloeCommand, startNodeProcess, type NodeProcess } from '../support/node-process.ts';
+import { runFloeCommand, startNodeProcess, stopNodeProcess, type NodeProcess } from '../support/node-process.ts';
 
 const env = loadTestEnv();
 const CLUSTER = `floe-sec-${randomBytes(4).toString('hex')}`;
@@ -249,17 +249,6 @@ function kcat(args: string[], mechanism: string, user: string, password: string,
   return runTool(env.kcat, ['-b', `127.0.0.1:${SSL_PORT}`, ...sasl, ...args], { timeoutMs: 60_000, ...(input !== undefined ? { input } : {}) });
 }
 
-function stopNode(n: NodeProcess | undefined): Promise<void> {
-  if (!n || n.child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => n.child.kill('SIGKILL'), 15_000);
-    n.child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    n.child.kill('SIGTERM');
-  });
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'floe-security-'));
@@ -312,7 +301,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  await Promise.all([stopNode(node), stopNode(reauthNode)]);
+  await Promise.all([stopNodeProcess(node), stopNodeProcess(reauthNode)]);
   await new Promise<void>((r) => (jwksServer ? jwksServer.close(() => r()) : r()));
   if (dir) rmSync(dir, { recursive: true, force: true });
 }, 60_000);

@@ -85,3 +85,16 @@ export function startNodeProcess(port: number, cluster: string, extra: Record<st
   ready.catch(() => undefined); // a kill after start-up is expected; awaiting callers still see failures
   return { child, ready, output: () => out, stdout: () => stdout };
 }
+
+/** Stops a node with SIGTERM (SIGKILL after 15 s); resolves once it has exited. */
+export function stopNodeProcess(n: NodeProcess | undefined): Promise<void> {
+  if (!n || n.child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => n.child.kill('SIGKILL'), 15_000);
+    n.child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    n.child.kill('SIGTERM');
+  });
+}
