@@ -49,7 +49,8 @@ async function run(args: AclArgs, table: AclTable, io: UserCliIo): Promise<numbe
     return 0;
   }
   if (found.length === 0) {
-    io.out('no ACL matches: nothing to remove');
+    const hint = args.resources.length > 0 && args.patternType === undefined ? ' (the pattern type was literal, the default: --resource-pattern-type any selects every pattern type)' : '';
+    io.out(`no ACL matches: nothing to remove${hint}`);
     return 0;
   }
   if (!args.force) {
@@ -65,6 +66,10 @@ async function run(args: AclArgs, table: AclTable, io: UserCliIo): Promise<numbe
 }
 
 export async function runAclCommand(argv: readonly string[], io: UserCliIo): Promise<number> {
+  if (argv[1] === '--help' || argv[1] === '-h') {
+    io.out(ACL_USAGE);
+    return 0;
+  }
   let args: AclArgs;
   try {
     args = parseAclArgs(argv.slice(1));

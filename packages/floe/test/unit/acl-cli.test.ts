@@ -159,5 +159,7 @@ describe('floe acl against a coordination store', () => {
     expect(errors.splice(0)).toEqual(['floe acl: --allow-principal: principal "alice" is not of the form Type:name (e.g. User:alice)']);
     expect(await floe('frobnicate')).toBe(2);
     expect(errors.splice(0)[0]).toMatch(/^usage:\n {2}floe acl add/);
+    expect(await floe('--help')).toBe(0);
+    expect(lines.splice(0)[0]).toMatch(/^usage:\n {2}floe acl add/);
   });
 });
