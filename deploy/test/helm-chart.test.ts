@@ -185,6 +185,11 @@ describe('Helm chart', () => {
     expect(mount).toEqual({ name: 'tls', mountPath: '/etc/floe/tls', readOnly: true });
     expect(config.tlsCertFile).toBe('/etc/floe/tls/tls.crt');
     expect(spec.volumes.find((v: { name: string }) => v.name === 'tls')).toEqual({ name: 'tls', secret: { secretName: 'floe-kafka-tls' } });
+    expect(config.clientCertificates).toBe('none');
+    // Client certificates: the CA, and the principal mapping rules (Kafka's ssl.principal.mapping.rules).
+    const withCerts = (await render(example('tls-sasl'), 'security.tls.clientAuth=required', 'security.tls.principalMappingRules=RULE:^CN=(.*?)\\,OU=Apps.*$/$1/L\\,DEFAULT')).manifests;
+    const mtls = loadConfig([], podEnv(withCerts, one(withCerts, 'Deployment')), '/app');
+    expect([mtls.clientCertificates, mtls.tlsCaFile, mtls.tlsPrincipalMappingRules]).toEqual(['required', '/etc/floe/tls/ca.crt', 'RULE:^CN=(.*?),OU=Apps.*$/$1/L,DEFAULT']);
     const noSecret = await helm(['template', RELEASE, CHART, '--kube-version', KUBERNETES_VERSION, '-f', example('tls-sasl'), '--set', 'security.tls.secretName=']);
     expect(noSecret.code).not.toBe(0);
     expect(noSecret.stdout + noSecret.stderr).toContain('security.tls.secretName');

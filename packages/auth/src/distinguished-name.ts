@@ -1,6 +1,7 @@
 // A certificate subject in Kafka's form (Java's X500Principal.getName(), RFC 2253): the RDNs
 // from the most specific (CN) to the least (C), comma-separated, special characters escaped.
 import { X509Certificate } from 'node:crypto';
+import { mapPrincipalName, type PrincipalMappingRules } from './principal-mapping.ts';
 
 /** RFC 2253 escaping of an attribute value. */
 export function escapeDnValue(v: string): string {
@@ -35,7 +36,13 @@ export function parseNodeSubject(subject: string): [string, string][] {
     });
 }
 
-/** The principal of a client certificate (DER): `User:` and its subject in Kafka's form. */
-export function certificatePrincipal(der: Buffer): string {
-  return `User:${formatDn(parseNodeSubject(new X509Certificate(der).subject))}`;
+/**
+ * The principal of a client certificate (DER): `User:` and its subject in Kafka's form, or, with
+ * `rules` (FLOE_TLS_PRINCIPAL_MAPPING_RULES, Kafka's ssl.principal.mapping.rules), the name the
+ * first matching rule makes of that subject. Throws NoMatchingPrincipalRuleError when no rule
+ * matches: the caller refuses the connection, as Kafka does.
+ */
+export function certificatePrincipal(der: Buffer, rules?: PrincipalMappingRules): string {
+  const subject = formatDn(parseNodeSubject(new X509Certificate(der).subject));
+  return `User:${rules ? mapPrincipalName(rules, subject) : subject}`;
 }

@@ -20,3 +20,12 @@ export { JwtValidator, OAuthBearerServerExchange, parseOAuthBearer, type OAuthBe
 export { Authenticator, type AuthenticatorOptions } from './authenticator.ts';
 export { FailedLogins, type FailedLoginOptions } from './failed-logins.ts';
 export { certificatePrincipal, escapeDnValue, formatDn, parseNodeSubject } from './distinguished-name.ts';
+export {
+  DEFAULT_PRINCIPAL_MAPPING_RULES,
+  NoMatchingPrincipalRuleError,
+  PrincipalMappingRulesError,
+  mapPrincipalName,
+  parsePrincipalMappingRules,
+  type PrincipalMappingRule,
+  type PrincipalMappingRules,
+} from './principal-mapping.ts';

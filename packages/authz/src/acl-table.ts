@@ -89,6 +89,11 @@ export class AclTable {
     return { version, acls };
   }
 
+  /** The stored ACLs a filter selects (as DescribeAcls selects them), read from the table itself. */
+  async list(filter: AclFilter): Promise<AclBinding[]> {
+    return (await this.read()).acls.filter((acl) => filterMatches(filter, acl));
+  }
+
   /** Adds an ACL; adding one that exists succeeds and changes nothing (as in Kafka). */
   async create(acl: AclBinding): Promise<void> {
     checkAcl(acl);

@@ -76,6 +76,23 @@ export interface AclFilter {
   permission: Permission | 'Any';
 }
 
+/**
+ * The operations that mean something on each resource type, besides All (Kafka's
+ * AclEntry.supportedOperations, which its AclCommand checks new ACLs against).
+ */
+export const SUPPORTED_OPERATIONS: Readonly<Record<ResourceType, readonly Operation[]>> = {
+  Topic: ['Read', 'Write', 'Create', 'Describe', 'Delete', 'Alter', 'DescribeConfigs', 'AlterConfigs'],
+  Group: ['Read', 'Describe', 'Delete'],
+  Cluster: ['Create', 'ClusterAction', 'DescribeConfigs', 'AlterConfigs', 'IdempotentWrite', 'Alter', 'Describe'],
+  TransactionalId: ['Describe', 'Write'],
+  DelegationToken: ['Describe'],
+};
+
+/** Kafka's principal form, `Type:name` (both parts non-empty). */
+export function isPrincipal(value: string): boolean {
+  return /^[^:]+:.+$/.test(value);
+}
+
 /** Thrown for an ACL that cannot be stored (Kafka answers INVALID_REQUEST). */
 export class InvalidAclError extends Error {
   constructor(message: string) {
@@ -94,7 +111,7 @@ export function checkAcl(acl: AclBinding): void {
   if (acl.resourceType === 'Cluster' && acl.resourceName !== CLUSTER_NAME) {
     throw new InvalidAclError(`the only valid name for the Cluster resource is ${CLUSTER_NAME}`);
   }
-  if (!/^[^:]+:.+$/.test(acl.principal)) throw new InvalidAclError(`principal "${acl.principal}" is not of the form Type:name`);
+  if (!isPrincipal(acl.principal)) throw new InvalidAclError(`principal "${acl.principal}" is not of the form Type:name`);
   if (acl.host === '') throw new InvalidAclError('host should not be empty');
 }
 
@@ -103,7 +120,7 @@ export function parseSuperUsers(value: string | undefined): string[] {
   if (!value) return [];
   const users = value.split(';').map((s) => s.trim()).filter((s) => s !== '');
   for (const u of users) {
-    if (!/^[^:]+:.+$/.test(u)) throw new InvalidAclError(`super user "${u}" is not of the form Type:name`);
+    if (!isPrincipal(u)) throw new InvalidAclError(`super user "${u}" is not of the form Type:name`);
   }
   return users;
 }

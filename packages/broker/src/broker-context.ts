@@ -54,7 +54,7 @@ export interface BrokerAcls {
   /** Decides from this node's in-memory copy of the ACLs. */
   authorizer: Authorizer;
   /** The stored ACLs, for CreateAcls, DescribeAcls and DeleteAcls. */
-  table: Pick<AclTable, 'create' | 'delete' | 'read'>;
+  table: Pick<AclTable, 'create' | 'delete' | 'list'>;
   /** Re-reads the ACLs into `authorizer` (after a change made on this node, so it applies here at once). */
   refresh(): Promise<void>;
   /**

@@ -3,7 +3,7 @@
 
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type SecureContextOptions, type Server as TlsServer, type TLSSocket } from 'node:tls';
-import { certificatePrincipal } from '@floe/auth';
+import { NoMatchingPrincipalRuleError, certificatePrincipal, type PrincipalMappingRules } from '@floe/auth';
 import { DEFAULT_AUTH_TIMEOUT_MS, DEFAULT_MAX_REQUESTS_BEFORE_AUTH, type SaslSettings } from './sasl-session.ts';
 import { LogLimiter } from './log-limiter.ts';
 import { Connection, type ConnectionInfo, type ConnectionSettings, type RequestEvent } from './connection.ts';
@@ -53,6 +53,11 @@ export interface ListenerTls {
   clientAuth?: 'none' | 'requested' | 'required';
   /** How long a TLS handshake may take. Default 10 s. */
   handshakeTimeoutMs?: number;
+  /**
+   * Kafka's ssl.principal.mapping.rules: the principal's name made of a client certificate's
+   * subject (absent: the whole subject). A certificate no rule applies to closes the connection.
+   */
+  principalMapping?: PrincipalMappingRules;
 }
 
 export interface CloseOptions {
@@ -126,7 +131,20 @@ export class KafkaListener {
         keepAlive: true,
         allowHalfOpen: false,
       });
-      server.on('secureConnection', (socket: TLSSocket) => this.accept(socket, clientAuth === 'none' ? undefined : peerPrincipal(socket)));
+      const mapping = options.tls.principalMapping;
+      server.on('secureConnection', (socket: TLSSocket) => {
+        let principal: string | undefined;
+        try {
+          principal = clientAuth === 'none' ? undefined : peerPrincipal(socket, mapping);
+        } catch (e) {
+          if (!(e instanceof NoMatchingPrincipalRuleError)) throw e;
+          // Kafka fails the connection's authentication when no mapping rule applies.
+          this.logger.warn({ error: e.message, peer: `${socket.remoteAddress}:${socket.remotePort}` }, 'client certificate refused');
+          socket.destroy();
+          return;
+        }
+        this.accept(socket, principal);
+      });
       server.on('tlsClientError', (e, socket) => this.logger.debug({ error: e.message, peer: `${socket.remoteAddress}:${socket.remotePort}` }, 'TLS handshake failed'));
       this.server = server;
     } else {
@@ -234,11 +252,11 @@ export class KafkaListener {
   }
 }
 
-/** The principal of a verified client certificate (mTLS), or undefined. */
-function peerPrincipal(socket: TLSSocket): string | undefined {
+/** The principal of a verified client certificate (mTLS), or undefined; throws NoMatchingPrincipalRuleError. */
+function peerPrincipal(socket: TLSSocket, mapping: PrincipalMappingRules | undefined): string | undefined {
   if (!socket.authorized) return undefined;
   const raw = socket.getPeerCertificate(false)?.raw;
-  return raw && raw.length > 0 ? certificatePrincipal(raw) : undefined;
+  return raw && raw.length > 0 ? certificatePrincipal(raw, mapping) : undefined;
 }
 
 /** Creates a listener and binds it. */

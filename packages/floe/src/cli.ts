@@ -2,6 +2,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { ACL_USAGE } from './acl-cli-args.ts';
+import { runAclCommand } from './acl-cli.ts';
 import { ADMIN_USAGE, runAdminCommand } from './admin-cli.ts';
 import { startBroker } from './broker.ts';
 import { DATA_USAGE, runDataCommand } from './data-cli.ts';
@@ -74,6 +76,9 @@ async function main(argv: string[]): Promise<number> {
     if (command === 'user') {
       return await runUserCommand(argv, { out: (l) => console.log(l), err: (l) => console.error(l), env: process.env, cwd: process.cwd() });
     }
+    if (command === 'acl') {
+      return await runAclCommand(argv, { out: (l) => console.log(l), err: (l) => console.error(l), env: process.env, cwd: process.cwd() });
+    }
     if (command === 'produce' || command === 'consume') {
       const interrupted = new AbortController();
       process.once('SIGINT', () => interrupted.abort());
@@ -86,7 +91,7 @@ async function main(argv: string[]): Promise<number> {
         signal: interrupted.signal,
       });
     }
-    console.error(`usage: floe start [options]   (floe start --help)\n       floe bench [options]   (floe bench --help)\n${ADMIN_USAGE}\n${DATA_USAGE}\n${USER_USAGE}`);
+    console.error(`usage: floe start [options]   (floe start --help)\n       floe bench [options]   (floe bench --help)\n${ADMIN_USAGE}\n${DATA_USAGE}\n${USER_USAGE}\n${ACL_USAGE}`);
     return 2;
   } catch (err) {
     if (err instanceof ConfigError) {

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { parseSuperUsers } from '@floe/authz';
 import { AUDIT_MODES, type AuditMode } from '@floe/broker';
-import { isSaslMechanism, SASL_MECHANISMS, type SaslMechanism } from '@floe/auth';
+import { DEFAULT_PRINCIPAL_MAPPING_RULES, isSaslMechanism, parsePrincipalMappingRules, PrincipalMappingRulesError, SASL_MECHANISMS, type SaslMechanism } from '@floe/auth';
 import { ConfigError, parseHostPort, type HostPort } from './config-values.ts';
 import { parseListenerAddresses, parseListeners, usesSasl, usesTls, type ListenerConfig } from './listeners-config.ts';
 export { ConfigError, parseHostPort, type HostPort } from './config-values.ts';
@@ -29,6 +29,8 @@ export interface FloeConfig {
   tlsKeyFile: string | undefined;
   /** CA bundle for client certificates (mTLS). */
   tlsCaFile: string | undefined;
+  /** Kafka's ssl.principal.mapping.rules as given (checked at load; parsePrincipalMappingRules). */
+  tlsPrincipalMappingRules: string;
   /** Kafka's ssl.client.auth: none, requested or required. */
   clientCertificates: ClientCertificates;
   /** Mechanisms SASL listeners offer. */
@@ -134,6 +136,7 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'tlsKeyFile', flag: '--tls-key-file', env: 'FLOE_TLS_KEY_FILE', help: 'PEM private key of SSL and SASL_SSL listeners (re-read when it changes)' },
   { key: 'tlsCaFile', flag: '--tls-ca-file', env: 'FLOE_TLS_CA_FILE', help: 'PEM CA bundle that client certificates must chain to (mTLS)' },
   { key: 'clientCertificates', flag: '--tls-client-auth', env: 'FLOE_TLS_CLIENT_AUTH', help: 'none (default), requested or required: client certificates, whose subject becomes the principal', default: () => 'none' },
+  { key: 'tlsPrincipalMappingRules', flag: '--tls-principal-mapping-rules', env: 'FLOE_TLS_PRINCIPAL_MAPPING_RULES', help: 'Kafka\'s ssl.principal.mapping.rules: a client certificate\'s subject to its principal name, e.g. RULE:^CN=(.*?),OU=ServiceUsers.*$/$1/L,DEFAULT (default DEFAULT: the whole subject; no matching rule: the connection is refused)', default: () => DEFAULT_PRINCIPAL_MAPPING_RULES },
   { key: 'saslMechanisms', flag: '--sasl-mechanisms', env: 'FLOE_SASL_MECHANISMS', help: `mechanisms of SASL listeners, comma-separated: ${SASL_MECHANISMS.join(',')} (default: PLAIN and both SCRAMs, plus OAUTHBEARER when FLOE_SASL_OAUTHBEARER_JWKS is set)` },
   { key: 'saslSessionLifetimeMs', flag: '--sasl-session-lifetime-ms', env: 'FLOE_SASL_SESSION_LIFETIME_MS', help: 'KIP-368: clients re-authenticate within this (default 0: sessions last as long as their credential)', default: () => '0' },
   { key: 'saslFailureDelayMs', flag: '--sasl-failure-delay-ms', env: 'FLOE_SASL_FAILURE_DELAY_MS', help: 'a failed login is answered after this, doubling per further failure from the address up to 50x (default 100)', default: () => '100' },
@@ -252,6 +255,13 @@ export function loadConfig(
     throw new ConfigError('SSL and SASL_SSL listeners need FLOE_TLS_CERT_FILE and FLOE_TLS_KEY_FILE');
   }
   if (clientCertificates !== 'none' && !tlsCaFile) throw new ConfigError('FLOE_TLS_CLIENT_AUTH needs FLOE_TLS_CA_FILE');
+  const tlsPrincipalMappingRules = get('tlsPrincipalMappingRules')!;
+  try {
+    parsePrincipalMappingRules(tlsPrincipalMappingRules);
+  } catch (err) {
+    if (!(err instanceof PrincipalMappingRulesError)) throw err;
+    throw new ConfigError(`FLOE_TLS_PRINCIPAL_MAPPING_RULES: ${err.message}`);
+  }
   const jwks = get('jwks');
   const mechanismsValue = get('saslMechanisms') ?? ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', ...(jwks ? ['OAUTHBEARER'] : [])].join(',');
   const saslMechanisms = mechanismsValue.split(',').map((m) => m.trim()).filter((m) => m !== '');
@@ -272,6 +282,7 @@ export function loadConfig(
     tlsCertFile,
     tlsKeyFile,
     tlsCaFile,
+    tlsPrincipalMappingRules,
     clientCertificates,
     saslMechanisms: saslMechanisms as SaslMechanism[],
     saslSessionLifetimeMs: parseInt32(get('saslSessionLifetimeMs')!, 'FLOE_SASL_SESSION_LIFETIME_MS', 0, 2 ** 31 - 1),

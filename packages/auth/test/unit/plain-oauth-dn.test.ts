@@ -9,6 +9,7 @@ import {
   AuthenticationError,
   FailedLogins,
   JwtValidator,
+  NoMatchingPrincipalRuleError,
   OAuthBearerServerExchange,
   PlainServerExchange,
   certificatePrincipal,
@@ -16,6 +17,7 @@ import {
   formatDn,
   keysFromSaltedPassword,
   parseOAuthBearer,
+  parsePrincipalMappingRules,
   parsePlain,
   saltedPassword,
   type ScramMechanism,
@@ -99,6 +101,9 @@ describe('distinguished names', () => {
       execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-subj', '/C=DE/O=Floe Test/OU=Clients/CN=app-1'], { stdio: 'ignore' });
       const der = new X509Certificate(execFileSync('cat', [join(dir, 'c.pem')])).raw;
       expect(certificatePrincipal(der)).toBe('User:CN=app-1,OU=Clients,O=Floe Test,C=DE');
+      // With ssl.principal.mapping.rules: the name the first matching rule makes of the subject.
+      expect(certificatePrincipal(der, parsePrincipalMappingRules('RULE:^CN=(.*?),OU=Clients.*$/$1/U,DEFAULT'))).toBe('User:APP-1');
+      expect(() => certificatePrincipal(der, parsePrincipalMappingRules('RULE:^CN=(.*?),OU=ServiceUsers.*$/$1/'))).toThrow(NoMatchingPrincipalRuleError);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -25,7 +25,7 @@ function decide(audit: AuditMode | undefined) {
   const ctx = {
     acls: {
       authorizer: new AclAuthorizer([allowReadOrders], []),
-      table: { create: async () => [], delete: async () => [], read: async () => ({ version: 0, acls: [] }) },
+      table: { create: async () => [], delete: async () => [], list: async () => [] },
       refresh: async () => {},
       ...(audit ? { audit } : {}),
     },

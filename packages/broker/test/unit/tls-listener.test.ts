@@ -1,11 +1,13 @@
-// TLS on the Kafka listener: the principal of a client certificate (mTLS), a handshake refused
-// without one when required, and a new certificate for new connections after setSecureContext.
+// TLS on the Kafka listener: the principal of a client certificate (mTLS), mapped by
+// ssl.principal.mapping.rules when given, a handshake refused without one when required, and a new
+// certificate for new connections after setSecureContext.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type TLSSocket } from 'node:tls';
+import { parsePrincipalMappingRules } from '@floe/auth';
 import { ApiKey, FrameSplitter, defaultSaslAuthenticateRequest, encodeRequest } from '@floe/protocol';
 import { echoHandler, startTestListener } from '../support/listener.ts';
 
@@ -27,6 +29,7 @@ beforeAll(() => {
   issue('server1', '/CN=server-one', 'IP:127.0.0.1');
   issue('server2', '/CN=server-two', 'IP:127.0.0.1');
   issue('client', '/C=DE/O=Floe Test/OU=Apps/CN=app-1');
+  issue('other', '/C=DE/O=Floe Test/OU=Others/CN=app-2');
 }, 60_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -65,6 +68,29 @@ describe('TLS listener', () => {
       // Without a certificate the handshake fails (TLS 1.3 reports it on the first read).
       const outcome = await tlsClient(t.port).then(roundTrip, () => undefined);
       expect(outcome).toBeUndefined();
+      expect(principals).toHaveLength(1);
+    } finally {
+      await t.listener.close({ drainMs: 0 });
+    }
+  });
+
+  it('maps the subject with ssl.principal.mapping.rules, and closes a connection whose certificate no rule applies to', async () => {
+    const principals: string[] = [];
+    const t = await startTestListener([echoHandler({ before: async (_r, ctx) => void principals.push(ctx.principal) })], {
+      tls: {
+        context: { cert: pem('server1.pem'), key: pem('server1.key'), ca: pem('ca.pem') },
+        clientAuth: 'required',
+        principalMapping: parsePrincipalMappingRules('RULE:^CN=(.*?),OU=Apps,.*$/$1/U'),
+      },
+    });
+    try {
+      const mapped = await tlsClient(t.port, { cert: pem('client.pem'), key: pem('client.key') });
+      expect(await roundTrip(mapped)).toBeDefined();
+      mapped.destroy();
+      expect(principals).toEqual(['User:APP-1']);
+      // OU=Others: no rule and no DEFAULT, so the connection is closed before any request is served.
+      const unmapped = await tlsClient(t.port, { cert: pem('other.pem'), key: pem('other.key') }).then(roundTrip, () => undefined);
+      expect(unmapped).toBeUndefined();
       expect(principals).toHaveLength(1);
     } finally {
       await t.listener.close({ drainMs: 0 });

@@ -33,10 +33,9 @@ import {
 } from '@floe/protocol';
 import { javaTool, loadTestEnv, runTool, type ToolResult } from '@floe/testkit';
 import { kafkaServerClasspath } from '../../bench/harness/kafka-libs.ts';
-import { startNodeProcess, type NodeProcess } from '../support/node-process.ts';
+import { runFloeCommand, startNodeProcess, stopNodeProcess, type NodeProcess } from '../support/node-process.ts';
 
 const env = loadTestEnv();
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const CLUSTER = `floe-sec-${randomBytes(4).toString('hex')}`;
 // This file's ports (19450-19499): the main node and the short-session node.
 const PLAIN_PORT = 19460;
@@ -91,21 +90,7 @@ async function scramAdmin(props: string, args: string[]): Promise<ToolResult> {
   return r;
 }
 
-function floeCli(args: string[]): Promise<ToolResult> {
-  return runTool(process.execPath, ['--conditions=floe-source', CLI, ...args], {
-    timeoutMs: 60_000,
-    env: {
-      NODE_OPTIONS: '',
-      FLOE_OBJECT_STORE: `s3://${CLUSTER}`,
-      FLOE_S3_ENDPOINT: env.s3Endpoint,
-      FLOE_METADATA: `dynamodb://${CLUSTER}`,
-      FLOE_DYNAMODB_ENDPOINT: env.dynamodbEndpoint,
-      AWS_ACCESS_KEY_ID: env.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: env.secretAccessKey,
-      AWS_REGION: env.region,
-    },
-  });
-}
+const floeCli = (args: string[]) => runFloeCommand(CLUSTER, args);
 
 async function token(subject: string, expiresInS: number): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
@@ -265,17 +250,6 @@ function kcat(args: string[], mechanism: string, user: string, password: string,
   return runTool(env.kcat, ['-b', `127.0.0.1:${SSL_PORT}`, ...sasl, ...args], { timeoutMs: 60_000, ...(input !== undefined ? { input } : {}) });
 }
 
-function stopNode(n: NodeProcess | undefined): Promise<void> {
-  if (!n || n.child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => n.child.kill('SIGKILL'), 15_000);
-    n.child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    n.child.kill('SIGTERM');
-  });
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'floe-security-'));
@@ -328,7 +302,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  await Promise.all([stopNode(node), stopNode(reauthNode)]);
+  await Promise.all([stopNodeProcess(node), stopNodeProcess(reauthNode)]);
   await new Promise<void>((r) => (jwksServer ? jwksServer.close(() => r()) : r()));
   if (dir) rmSync(dir, { recursive: true, force: true });
 }, 60_000);

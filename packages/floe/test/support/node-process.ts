@@ -2,7 +2,7 @@
 // DynamoDB Local: tests that kill nodes with SIGKILL need real processes.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { loadTestEnv } from '@floe/testkit';
+import { loadTestEnv, runTool, type ToolResult } from '@floe/testkit';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 
@@ -31,26 +31,38 @@ function readyIn(text: string): boolean {
   });
 }
 
+/** The variables that point `floe` at the cluster named `cluster` (its bucket and table) on the test environment. */
+export function clusterVariables(cluster: string): Record<string, string> {
+  const env = loadTestEnv();
+  return {
+    NODE_OPTIONS: '',
+    FLOE_OBJECT_STORE: `s3://${cluster}`,
+    FLOE_S3_ENDPOINT: env.s3Endpoint,
+    FLOE_METADATA: `dynamodb://${cluster}`,
+    FLOE_DYNAMODB_ENDPOINT: env.dynamodbEndpoint,
+    AWS_ACCESS_KEY_ID: env.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: env.secretAccessKey,
+    AWS_REGION: env.region,
+  };
+}
+
+/** Runs one `floe` command (`floe user ...`, `floe acl ...`) as its own process against the cluster's table. */
+export function runFloeCommand(cluster: string, args: readonly string[]): Promise<ToolResult> {
+  return runTool(process.execPath, ['--conditions=floe-source', CLI, ...args], { timeoutMs: 60_000, env: clusterVariables(cluster) });
+}
+
 /**
  * Starts `floe start` on 127.0.0.1:`port` with the cluster named `cluster` (its bucket and table
  * names), plus any extra FLOE_* variables and Node flags (`--cpu-prof` for a profile).
  */
 export function startNodeProcess(port: number, cluster: string, extra: Record<string, string> = {}, nodeArgs: readonly string[] = []): NodeProcess {
-  const env = loadTestEnv();
   const child = spawn(process.execPath, ['--conditions=floe-source', ...nodeArgs, CLI, 'start'], {
     env: {
       ...process.env,
-      NODE_OPTIONS: '',
-      FLOE_OBJECT_STORE: `s3://${cluster}`,
-      FLOE_S3_ENDPOINT: env.s3Endpoint,
-      FLOE_METADATA: `dynamodb://${cluster}`,
-      FLOE_DYNAMODB_ENDPOINT: env.dynamodbEndpoint,
+      ...clusterVariables(cluster),
       FLOE_KAFKA_LISTEN: `127.0.0.1:${port}`,
       FLOE_HTTP_LISTEN: '127.0.0.1:0',
       FLOE_GRPC_LISTEN: '127.0.0.1:0',
-      AWS_ACCESS_KEY_ID: env.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: env.secretAccessKey,
-      AWS_REGION: env.region,
       ...extra,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -72,4 +84,17 @@ export function startNodeProcess(port: number, cluster: string, extra: Record<st
   });
   ready.catch(() => undefined); // a kill after start-up is expected; awaiting callers still see failures
   return { child, ready, output: () => out, stdout: () => stdout };
+}
+
+/** Stops a node with SIGTERM (SIGKILL after 15 s); resolves once it has exited. */
+export function stopNodeProcess(n: NodeProcess | undefined): Promise<void> {
+  if (!n || n.child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => n.child.kill('SIGKILL'), 15_000);
+    n.child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    n.child.kill('SIGTERM');
+  });
 }

@@ -35,6 +35,17 @@ describe('loadConfig', () => {
     expect(() => loadConfig(['--log-format', 'xml'], {}, '/w')).toThrow(ConfigError);
   });
 
+  it('reads the certificate principal mapping rules (Kafka\'s ssl.principal.mapping.rules), refusing invalid ones at load', () => {
+    expect(loadConfig([], {}, '/w').tlsPrincipalMappingRules).toBe('DEFAULT');
+    const rules = 'RULE:^CN=(.*?),OU=ServiceUsers.*$/$1/L,DEFAULT';
+    expect(loadConfig(['--tls-principal-mapping-rules', rules], {}, '/w').tlsPrincipalMappingRules).toBe(rules);
+    expect(loadConfig([], { FLOE_TLS_PRINCIPAL_MAPPING_RULES: rules }, '/w').tlsPrincipalMappingRules).toBe(rules);
+    expect(() => loadConfig([], { FLOE_TLS_PRINCIPAL_MAPPING_RULES: 'RULE:^CN=(.*?)$/$1/X' }, '/w')).toThrow(
+      /^FLOE_TLS_PRINCIPAL_MAPPING_RULES: invalid rule "RULE:\^CN=\(\.\*\?\)\$\/\$1\/X": expected DEFAULT or RULE:pattern\/replacement\//,
+    );
+    expect(() => loadConfig([], { FLOE_TLS_PRINCIPAL_MAPPING_RULES: 'RULE:(/x/' }, '/w')).toThrow(ConfigError);
+  });
+
   it('takes flags over environment variables', () => {
     const env = { FLOE_OBJECT_STORE: 's3://env-bucket', FLOE_KAFKA_LISTEN: '127.0.0.1:1000' };
     const c = loadConfig(['--object-store', 's3://flag-bucket/p', '--metadata=dynamodb://floe'], env, '/w');

@@ -3,7 +3,6 @@
 // resource pattern. Needs Describe on the cluster. Read from the table, not the node's cache,
 // so a change just made through another node is listed.
 import { ApiKey, defaultDescribeAclsResponse, ErrorCode, type DescribeAclsResponseDescribeAclsResource } from '@floe/protocol';
-import { filterMatches } from '@floe/authz';
 import type { BrokerContext } from '../../broker-context.ts';
 import { defineHandler, type ApiHandler } from '../../handler.ts';
 import { accessOf } from '../access.ts';
@@ -24,13 +23,12 @@ export function describeAclsHandler(ctx: BrokerContext): ApiHandler<typeof ApiKe
       if (!filter) return { ...response, ...invalidRequest('the filter names an unknown resource type, pattern type, operation or permission') };
       let stored;
       try {
-        stored = (await acls.table.read()).acls;
+        stored = await acls.table.list(filter);
       } catch (err) {
         return { ...response, ...aclFailure(err) };
       }
       const byPattern = new Map<string, DescribeAclsResponseDescribeAclsResource>();
       for (const acl of stored) {
-        if (!filterMatches(filter, acl)) continue;
         const w = aclToWire(acl);
         const key = JSON.stringify([w.resourceType, w.patternType, w.resourceName]);
         let resource = byPattern.get(key);
