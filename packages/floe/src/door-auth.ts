@@ -45,7 +45,7 @@ export interface DoorAuthOptions {
   /** The SCRAM credentials Basic passwords are checked against. */
   credentials: Pick<ScramCredentialStore, 'keys'>;
   /** Bearer tokens: the OAUTHBEARER validator; absent, Bearer is refused. */
-  jwt?: JwtValidator | undefined;
+  jwt?: Pick<JwtValidator, 'validate'> | undefined;
   /** Per-address delays of failed logins, shared with nothing else. */
   failedLogins: FailedLogins;
   /** How long a successful check is remembered (0: never). Default 30 s. */

@@ -35,16 +35,17 @@ class SettableCertificates implements experimental.CertificateProvider {
     for (const l of this.caListeners) l(this.ca);
     for (const l of this.identityListeners) l(this.identity);
   }
+  // grpc-js registers its watcher after adding these listeners: the current values follow later.
   addCaCertificateListener(l: CaListener): void {
     this.caListeners.add(l);
-    l(this.ca);
+    queueMicrotask(() => this.caListeners.has(l) && l(this.ca));
   }
   removeCaCertificateListener(l: CaListener): void {
     this.caListeners.delete(l);
   }
   addIdentityCertificateListener(l: IdentityListener): void {
     this.identityListeners.add(l);
-    l(this.identity);
+    queueMicrotask(() => this.identityListeners.has(l) && l(this.identity));
   }
   removeIdentityCertificateListener(l: IdentityListener): void {
     this.identityListeners.delete(l);

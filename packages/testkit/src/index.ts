@@ -10,3 +10,5 @@ export { RoundRobinProxy } from './round-robin-proxy.ts';
 export { scriptedAdminApi, type ScriptedAdminApi } from './scripted-admin-api.ts';
 export * from './fault-proxy/index.ts';
 export * from './checker/index.ts';
+export { makeTestCertificates, type TestCertificates } from './test-certificates.ts';
+export { scriptedDoorAuthenticator, type ScriptedDoorAuthenticator } from './scripted-door-authenticator.ts';
