@@ -32,10 +32,9 @@ import {
   type ResponseTypes,
 } from '@floe/protocol';
 import { javaTool, loadTestEnv, runTool, type ToolResult } from '@floe/testkit';
-import { startNodeProcess, type NodeProcess } from '../support/node-process.ts';
+import { runFloeCli, startNodeProcess, stopNodeProcess, type NodeProcess } from '../support/node-process.ts';
 
 const env = loadTestEnv();
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const CLUSTER = `floe-sec-${randomBytes(4).toString('hex')}`;
 // This file's ports (19450-19499): the main node and the short-session node.
 const PLAIN_PORT = 19460;
@@ -91,19 +90,7 @@ async function scramAdmin(props: string, args: string[]): Promise<ToolResult> {
 }
 
 function floeCli(args: string[]): Promise<ToolResult> {
-  return runTool(process.execPath, ['--conditions=floe-source', CLI, ...args], {
-    timeoutMs: 60_000,
-    env: {
-      NODE_OPTIONS: '',
-      FLOE_OBJECT_STORE: `s3://${CLUSTER}`,
-      FLOE_S3_ENDPOINT: env.s3Endpoint,
-      FLOE_METADATA: `dynamodb://${CLUSTER}`,
-      FLOE_DYNAMODB_ENDPOINT: env.dynamodbEndpoint,
-      AWS_ACCESS_KEY_ID: env.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: env.secretAccessKey,
-      AWS_REGION: env.region,
-    },
-  });
+  return runFloeCli(CLUSTER, args);
 }
 
 async function token(subject: string, expiresInS: number): Promise<string> {
@@ -264,17 +251,7 @@ function kcat(args: string[], mechanism: string, user: string, password: string,
   return runTool(env.kcat, ['-b', `127.0.0.1:${SSL_PORT}`, ...sasl, ...args], { timeoutMs: 60_000, ...(input !== undefined ? { input } : {}) });
 }
 
-function stopNode(n: NodeProcess | undefined): Promise<void> {
-  if (!n || n.child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => n.child.kill('SIGKILL'), 15_000);
-    n.child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    n.child.kill('SIGTERM');
-  });
-}
+const stopNode = stopNodeProcess;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'floe-security-'));

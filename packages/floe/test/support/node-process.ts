@@ -2,7 +2,7 @@
 // DynamoDB Local: tests that kill nodes with SIGKILL need real processes.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { loadTestEnv } from '@floe/testkit';
+import { loadTestEnv, runTool, type ToolResult } from '@floe/testkit';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 
@@ -72,4 +72,37 @@ export function startNodeProcess(port: number, cluster: string, extra: Record<st
   });
   ready.catch(() => undefined); // a kill after start-up is expected; awaiting callers still see failures
   return { child, ready, output: () => out, stdout: () => stdout };
+}
+
+/** Stops a node with SIGTERM (SIGKILL after 15 s); resolves once it exited. */
+export function stopNodeProcess(n: NodeProcess | undefined): Promise<void> {
+  if (!n || n.child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => n.child.kill('SIGKILL'), 15_000);
+    n.child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    n.child.kill('SIGTERM');
+  });
+}
+
+/** Runs a `floe` command against the cluster named `cluster` (its bucket and table), with extra variables and input. */
+export function runFloeCli(cluster: string, args: string[], opts: { env?: Record<string, string>; input?: string } = {}): Promise<ToolResult> {
+  const env = loadTestEnv();
+  return runTool(process.execPath, ['--conditions=floe-source', CLI, ...args], {
+    timeoutMs: 60_000,
+    ...(opts.input !== undefined ? { input: opts.input } : {}),
+    env: {
+      NODE_OPTIONS: '',
+      FLOE_OBJECT_STORE: `s3://${cluster}`,
+      FLOE_S3_ENDPOINT: env.s3Endpoint,
+      FLOE_METADATA: `dynamodb://${cluster}`,
+      FLOE_DYNAMODB_ENDPOINT: env.dynamodbEndpoint,
+      AWS_ACCESS_KEY_ID: env.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: env.secretAccessKey,
+      AWS_REGION: env.region,
+      ...opts.env,
+    },
+  });
 }
