@@ -200,6 +200,13 @@ export async function runAdminCommand(argv: readonly string[], io: AdminCliIo): 
   }
   const base = p.server.replace(/\/+$/, '');
   const authorization = authorizationHeader(p.credentials);
+  let ca: Buffer | undefined;
+  try {
+    ca = readCaFile(p.credentials);
+  } catch (err) {
+    io.err(`floe: --ca-file: ${(err as Error).message}`);
+    return 1;
+  }
   for (const request of requests) {
     let status: number;
     let json: unknown;
@@ -211,7 +218,7 @@ export async function runAdminCommand(argv: readonly string[], io: AdminCliIo): 
           ...(authorization ? { authorization } : {}),
         },
         body: request.body === undefined ? undefined : JSON.stringify(request.body),
-        ca: readCaFile(p.credentials),
+        ca,
       });
       status = r.status;
       json = r.text === '' ? undefined : (JSON.parse(r.text) as unknown);

@@ -54,6 +54,8 @@ interface Options {
   fromGiven: boolean;
   tls: boolean;
   credentials: DoorClientCredentials;
+  /** What the client is built with (set once the CA file is read). */
+  security: ClientSecurity;
 }
 
 function parse(argv: readonly string[], env: NodeJS.ProcessEnv): Options {
@@ -71,6 +73,7 @@ function parse(argv: readonly string[], env: NodeJS.ProcessEnv): Options {
     fromGiven: false,
     tls: false,
     credentials: doorCredentialsFromEnv(env, 'FLOE_GRPC'),
+    security: {},
   };
   const positional: string[] = [];
   const whole = (flag: string, v: string) => {
@@ -116,8 +119,8 @@ function parse(argv: readonly string[], env: NodeJS.ProcessEnv): Options {
   return o;
 }
 
-/** TLS (with the CA file, if any) and the credentials of the options. */
-function security(o: Options): ClientSecurity {
+/** TLS (with the CA file, if any) and the credentials of the options; throws when the CA file does not read. */
+function clientSecurity(o: Options): ClientSecurity {
   const ca = readCaFile(o.credentials);
   return { ...o.credentials, ...(o.tls || ca ? { tls: { ca } } : {}) };
 }
@@ -128,7 +131,7 @@ function describe(err: unknown): string {
 }
 
 async function produce(o: Options, io: DataCliIo): Promise<number> {
-  const client = recordsClient(o.address, security(o));
+  const client = recordsClient(o.address, o.security);
   const total = o.file ? statSync(o.file).size : 0;
   const input = o.file ? createReadStream(o.file) : io.stdin;
   let readBytes = 0;
@@ -219,7 +222,7 @@ function printRecord(o: Options, io: DataCliIo, r: floe.v1.IFetchedRecord, where
 
 /** `floe consume --group`: a member of the group until --count records were printed or Ctrl-C. */
 async function consumeInGroup(o: Options, io: DataCliIo): Promise<number> {
-  const client = recordsClient(o.address, security(o));
+  const client = recordsClient(o.address, o.security);
   const stop = new AbortController();
   io.signal?.addEventListener('abort', () => stop.abort(), { once: true });
   let printed = 0;
@@ -260,7 +263,7 @@ async function consumeInGroup(o: Options, io: DataCliIo): Promise<number> {
 
 async function consume(o: Options, io: DataCliIo): Promise<number> {
   if (o.group !== undefined) return consumeInGroup(o, io);
-  const client: RecordsClient = recordsClient(o.address, security(o));
+  const client: RecordsClient = recordsClient(o.address, o.security);
   const partition = o.partition ?? 0;
   // Fail fast on an unknown topic or partition with a one-off Fetch (Tail would report it too,
   // but only once the stream is set up).
@@ -318,6 +321,12 @@ export async function runDataCommand(command: 'produce' | 'consume', argv: reado
   } catch (err) {
     io.err(`floe: ${(err as Error).message}\n${DATA_USAGE}\n`);
     return 2;
+  }
+  try {
+    o.security = clientSecurity(o);
+  } catch (err) {
+    io.err(`floe: --ca-file: ${(err as Error).message}\n`);
+    return 1;
   }
   return command === 'produce' ? produce(o, io) : consume(o, io);
 }

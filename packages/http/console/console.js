@@ -25,8 +25,9 @@ function basic(user, password) {
   return `Basic ${btoa(String.fromCharCode(...bytes))}`;
 }
 
+/** Opens the form; `message` replaces the one shown (undefined keeps an open form's). */
 function showLogin(message) {
-  $('#login-error').textContent = message ?? '';
+  if (message !== undefined || !login.open) $('#login-error').textContent = message ?? '';
   $('#sign-out').hidden = authorization() === null;
   if (!login.open) login.showModal();
 }
@@ -57,7 +58,12 @@ async function getJson(path) {
   const r = await fetch(path, { headers });
   const body = await r.json();
   if (r.status === 401) {
-    showLogin(auth ? body.error : 'this node wants credentials');
+    // An answer to credentials replaced meanwhile is stale. Refused credentials are forgotten, so
+    // that polling does not send them again (each refusal waits longer at the node).
+    if (auth === authorization()) {
+      if (auth) sessionStorage.removeItem(AUTH_KEY);
+      showLogin(auth ? body.error : undefined);
+    }
     throw new Error('sign in to see this');
   }
   if (!r.ok) throw new Error(body.error ?? `${path}: ${r.status}`);

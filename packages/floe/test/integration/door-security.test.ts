@@ -5,7 +5,8 @@
 // gRPC Produce/Fetch over TLS with Basic, Bearer and a client certificate; refusals without or
 // with wrong credentials (UNAUTHENTICATED) and without ACLs (PERMISSION_DENIED, Consume on a
 // group included); the HTTPS admin API (200, 401, 403) and its open probes; `floe topic list`
-// and `floe produce` with credentials and a CA file. Ports 19470-19479.
+// and `floe produce` with credentials and a CA file; the web console's sign-in in headless
+// Chromium. Ports 19470-19479.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
+import { chromium } from 'playwright-core';
 import { AclTable, type AclBinding } from '@floe/authz';
 import { DynamoDbCoordinationStore } from '@floe/coordination';
 import { callUnary, healthClient, recordsClient, type ClientSecurity } from '@floe/grpc';
@@ -240,4 +242,40 @@ describe('the HTTPS admin API with door authentication required', () => {
       c.close();
     }
   }, 60_000);
+});
+
+describe('the web console with door authentication required', () => {
+  it('asks for credentials on 401, shows what the user may see once signed in, and signs out', async () => {
+    if (!env.chromium) throw new Error('FLOE_TEST_CHROMIUM is not set: run scripts/test-env up (it installs Debian’s chromium)');
+    const browser = await chromium.launch({ executablePath: env.chromium, args: ['--no-sandbox'], timeout: 30_000 });
+    try {
+      // The test CA is not the browser's: its errors are ignored for this page.
+      const page = await browser.newPage({ ignoreHTTPSErrors: true });
+      page.setDefaultTimeout(20_000);
+      const pageErrors: string[] = [];
+      page.on('pageerror', (err) => pageErrors.push(err.message));
+      expect((await page.goto(`${HTTPS}/`))?.status()).toBe(200);
+      await page.waitForSelector('#login[open]');
+      expect(await page.isVisible('#sign-out')).toBe(false);
+      // A wrong password: the form stays, with the node's message.
+      await page.fill('#login input[name=username]', 'alice');
+      await page.fill('#login input[name=password]', 'wrong');
+      await page.click('#login button[type=submit]');
+      await page.waitForSelector('#login-error:has-text("Invalid username or password")');
+      // Refused credentials are not kept (the page's polling does not send them again).
+      expect(await page.evaluate('sessionStorage.getItem("floe-authorization")')).toBeNull();
+      await page.fill('#login input[name=username]', 'alice');
+      await page.fill('#login input[name=password]', PASSWORDS.alice);
+      await page.click('#login button[type=submit]');
+      await page.waitForSelector(`#topics tr[data-topic="${TOPIC}"]`);
+      expect(await page.isVisible('#login')).toBe(false);
+      expect(await page.evaluate('sessionStorage.getItem("floe-authorization")')).toBe(basic('alice', PASSWORDS.alice));
+      await page.click('#sign-out');
+      await page.waitForSelector('#login[open]');
+      expect(await page.evaluate('sessionStorage.getItem("floe-authorization")')).toBeNull();
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 90_000);
 });
