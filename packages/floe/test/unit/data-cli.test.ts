@@ -134,6 +134,8 @@ describe('floe produce and floe consume against a node serving TLS that wants cr
     const sent = auth.presented.map((p) => p.authorization);
     expect(sent.at(-1)).toBeUndefined();
     expect(new Set(sent.slice(0, -1))).toEqual(new Set(['Bearer good']));
+    // Plaintext against the TLS port: no connection, exit 1.
+    expect(await run('produce', ['lines', '--token', 'good'], {}, 'x\n')).toMatchObject({ code: 1, err: expect.stringContaining('No connection established') });
     expect((await run('produce', ['lines', '--username', 'alice'], {}, 'x\n')).code).toBe(2);
     const noCa = await run('produce', ['lines', '--ca-file', join(dir, 'absent-ca.pem')], {}, 'x\n');
     expect([noCa.code, noCa.err]).toEqual([1, expect.stringMatching(/^floe: --ca-file: ENOENT/)]);
