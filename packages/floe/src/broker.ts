@@ -66,6 +66,8 @@ const MAINTENANCE_EVERY_MS = 5 * 60_000;
 
 /** `logger`: the node's logger (logging.ts makes it from the configuration; tests pass their own). */
 export async function startBroker(config: FloeConfig, logger: Logger): Promise<RunningBroker> {
+  // The doors' certificate first: a pair that does not load fails the start before anything opens.
+  const tls = doorTls(config);
   // Every call to the two external services is counted and timed (docs/observability.md).
   const metrics = new FloeMetrics();
   const objects = instrumentObjectStore(await openObjectStore(config), metrics);
@@ -223,17 +225,6 @@ export async function startBroker(config: FloeConfig, logger: Logger): Promise<R
     : undefined;
   const doorAdmin: AdminApi | AdminFor = doorAuthorizer ? (caller) => aclAdminApi(admin, doorAuthorizer, caller) : admin;
   const authenticate = doorAuthenticatorFor(config, credentials);
-  let tls;
-  try {
-    tls = doorTls(config);
-  } catch (err) {
-    await listeners.close(0);
-    await membership.stop();
-    acls?.stop();
-    await log.close();
-    await closeStores();
-    throw err;
-  }
   try {
     http = await startHttpServer({
       host: config.httpListen.host,
