@@ -213,6 +213,10 @@ describe('Helm chart', () => {
     const noSecret = await helm(['template', RELEASE, CHART, '--kube-version', KUBERNETES_VERSION, '-f', example('minio-localstack'), '--set', 'security.doors.httpTls=true']);
     expect(noSecret.code).not.toBe(0);
     expect(noSecret.stdout + noSecret.stderr).toContain('security.tls.secretName');
+    // Probes present no client certificate: an HTTPS door that requires one is refused.
+    const probesLockedOut = await helm(['template', RELEASE, CHART, '--kube-version', KUBERNETES_VERSION, '-f', example('tls-sasl'), ...sets.flatMap((x) => ['--set', x]), '--set', 'security.tls.clientAuth=required']);
+    expect(probesLockedOut.code).not.toBe(0);
+    expect(probesLockedOut.stdout + probesLockedOut.stderr).toContain("the kubelet's probes present no client certificate");
   });
 
   test('per-pod mode: each pod advertises its own IP, clients bootstrap from a headless Service', async () => {
