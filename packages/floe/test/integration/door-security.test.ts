@@ -6,12 +6,13 @@
 // with wrong credentials (UNAUTHENTICATED) and without ACLs (PERMISSION_DENIED, Consume on a
 // group included); the HTTPS admin API (200, 401, 403) and its open probes; `floe topic list`
 // and `floe produce` with credentials and a CA file; the web console's sign-in in headless
-// Chromium. Ports 19470-19479.
+// Chromium; a renewed certificate served by both doors without a restart. Ports 19470-19479.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
+import { connect as tlsConnect } from 'node:tls';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
@@ -278,4 +279,32 @@ describe('the web console with door authentication required', () => {
       await browser.close();
     }
   }, 90_000);
+});
+
+describe('certificate rotation', () => {
+  /** The common name of the certificate a new TLS connection to `port` is served. */
+  const servedName = (port: number) =>
+    new Promise<string>((resolve, reject) => {
+      const s = tlsConnect({ host: '127.0.0.1', port, ca: ca(), ALPNProtocols: ['h2', 'http/1.1'], servername: 'localhost' }, () => {
+        resolve(String(s.getPeerCertificate().subject.CN));
+        s.destroy();
+      });
+      s.on('error', reject);
+    });
+
+  it('both doors serve a renewed certificate to new connections once its files change, without a restart', async () => {
+    expect([await servedName(GRPC_PORT), await servedName(HTTP_PORT)]).toEqual(['localhost', 'localhost']);
+    certs.renewServer('renewed');
+    const deadline = Date.now() + 15_000;
+    let names: string[] = [];
+    while (Date.now() < deadline) {
+      names = [await servedName(GRPC_PORT), await servedName(HTTP_PORT)];
+      if (names.every((n) => n === 'renewed')) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(names).toEqual(['renewed', 'renewed']);
+    // Calls go on over the new certificate.
+    expect(await produce(as('alice'))).toHaveLength(1);
+    expect((await get('/healthz')).status).toBe(200);
+  }, 30_000);
 });
