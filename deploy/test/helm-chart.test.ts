@@ -195,6 +195,35 @@ describe('Helm chart', () => {
     expect(noSecret.stdout + noSecret.stderr).toContain('security.tls.secretName');
   });
 
+  test('the doors: gRPC and HTTP TLS from the same Secret (mounted without Kafka TLS), door authentication, HTTPS probes and scrape', async () => {
+    const sets = ['security.tls.enabled=false', 'security.sasl.enabled=false', 'security.doors.grpcTls=true', 'security.doors.httpTls=true', 'security.doors.auth=required', 'serviceMonitor.enabled=true'];
+    const { manifests } = await render(example('tls-sasl'), ...sets);
+    const d = one(manifests, 'Deployment');
+    const config = loadConfig([], podEnv(manifests, d), '/app');
+    expect(config.listeners[0]!.protocol).toBe('PLAINTEXT');
+    expect([config.grpcTls, config.httpTls, config.doorAuth]).toEqual(['on', 'on', 'required']);
+    expect([config.tlsCertFile, config.tlsKeyFile]).toEqual(['/etc/floe/tls/tls.crt', '/etc/floe/tls/tls.key']);
+    // The JWKS is set for the doors' Bearer tokens even with SASL off.
+    expect(config.jwks).toBe('https://idp.example.com/.well-known/jwks.json');
+    const spec = d.spec.template.spec;
+    expect(spec.volumes.find((v: { name: string }) => v.name === 'tls')).toEqual({ name: 'tls', secret: { secretName: 'floe-kafka-tls' } });
+    const c = spec.containers[0];
+    for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) expect(c[probe].httpGet.scheme).toBe('HTTPS');
+    expect(one(manifests, 'ServiceMonitor').spec.endpoints[0]).toMatchObject({ scheme: 'https', tlsConfig: { insecureSkipVerify: true } });
+    // Off by default: plain HTTP probes, anonymous callers.
+    const plain = await render(example('minio-localstack'));
+    const pd = one(plain.manifests, 'Deployment');
+    expect(pd.spec.template.spec.containers[0].readinessProbe.httpGet.scheme).toBeUndefined();
+    expect(loadConfig([], podEnv(plain.manifests, pd), '/app')).toMatchObject({ grpcTls: 'off', httpTls: 'off', doorAuth: 'anonymous' });
+    const noSecret = await helm(['template', RELEASE, CHART, '--kube-version', KUBERNETES_VERSION, '-f', example('minio-localstack'), '--set', 'security.doors.httpTls=true']);
+    expect(noSecret.code).not.toBe(0);
+    expect(noSecret.stdout + noSecret.stderr).toContain('security.tls.secretName');
+    // Probes present no client certificate: an HTTPS door that requires one is refused.
+    const probesLockedOut = await helm(['template', RELEASE, CHART, '--kube-version', KUBERNETES_VERSION, '-f', example('tls-sasl'), ...sets.flatMap((x) => ['--set', x]), '--set', 'security.tls.clientAuth=required']);
+    expect(probesLockedOut.code).not.toBe(0);
+    expect(probesLockedOut.stdout + probesLockedOut.stderr).toContain("the kubelet's probes present no client certificate");
+  });
+
   test('per-pod mode: each pod advertises its own IP, clients bootstrap from a headless Service', async () => {
     const { manifests } = await render(example('minio-localstack'));
     const d = one(manifests, 'Deployment');
@@ -281,6 +310,7 @@ describe('Helm chart', () => {
     ['storage.objectStore=file:///data', /objectStore/],
     ['ports.http=70000', /http/],
     ['security.tls.clientAuth=sometimes', /clientAuth/],
+    ['security.doors.auth=basic', /auth/],
     ['imagePullPolicy=Always', /imagePullPolicy/],
   ])('values.schema.json refuses %s', async (set, mentions) => {
     const r = await lint(example('minio-localstack'), set);

@@ -166,3 +166,22 @@ export type DoorResourceType = 'Topic' | 'Group' | 'Cluster';
  * on the resource? Handed to the doors by the composition root when the authorizer is on.
  */
 export type DoorAuthorizer = (caller: Caller, operation: string, type: DoorResourceType, name: string) => boolean;
+
+/**
+ * What a caller presented to a door: the `authorization` header (`Basic base64(user:password)`
+ * or `Bearer <JWT>`), the DER bytes of a client certificate the TLS handshake verified, and the
+ * client's IP address.
+ */
+export interface PresentedCredentials {
+  authorization?: string | undefined;
+  certificate?: Uint8Array | undefined;
+  host: string;
+}
+
+/**
+ * Who the caller is: its principal from the header (which wins), else from the certificate,
+ * else `User:ANONYMOUS` when the node allows anonymous callers. Rejects with AdminError
+ * `unauthenticated` (HTTP 401, gRPC UNAUTHENTICATED) for wrong credentials or none where they are
+ * required. Handed to the doors by the composition root.
+ */
+export type DoorAuthenticator = (presented: PresentedCredentials) => Promise<Caller>;

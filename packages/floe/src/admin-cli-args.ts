@@ -2,6 +2,7 @@
 // form (numbers, key=value, one reset target, ISO 8601 times); admin-cli.ts checks which ones a
 // subcommand takes.
 import type { OffsetResetTarget } from '@floe/admin-api';
+import { doorCredentialsFromEnv, doorCredentialsProblem, takeDoorClientOption, type DoorClientCredentials } from './door-client-args.ts';
 
 export class UsageError extends Error {}
 
@@ -18,6 +19,8 @@ export interface AdminArgs {
   execute: boolean;
   /** The options present, by name (without the dashes). */
   seen: Set<string>;
+  /** Basic or Bearer credentials and the CA of an https server. */
+  credentials: DoorClientCredentials;
 }
 
 /** ISO 8601 date and time, seconds and zone optional (no zone: local time, as Kafka's tool reads it). */
@@ -42,6 +45,7 @@ export function parseAdminArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
     to: undefined,
     execute: false,
     seen: new Set(),
+    credentials: doorCredentialsFromEnv(env, 'FLOE_ADMIN'),
   };
   const target = (flag: string, to: OffsetResetTarget) => {
     if (p.to) throw new UsageError(`${flag}: give one of --to-earliest, --to-latest, --to-offset, --to-datetime`);
@@ -55,6 +59,7 @@ export function parseAdminArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
       return v;
     };
     if (a.startsWith('--')) p.seen.add(a.slice(2));
+    if (takeDoorClientOption(p.credentials, a, value)) continue;
     if (a === '--server') p.server = value();
     else if (a === '--json') p.json = true;
     else if (a === '--partitions') p.partitions = value();
@@ -79,6 +84,8 @@ export function parseAdminArgs(argv: readonly string[], env: NodeJS.ProcessEnv):
     else if (a.startsWith('--')) throw new UsageError(`unknown option ${a}`);
     else p.positional.push(a);
   }
+  const problem = doorCredentialsProblem(p.credentials);
+  if (problem) throw new UsageError(problem);
   return p;
 }
 

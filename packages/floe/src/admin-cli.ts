@@ -1,6 +1,10 @@
 // `floe topic ...` and `floe group ...`: the admin subcommands, talking to a running node's HTTP
 // admin API (docs/observability.md). Tables for people, `--json` for scripts.
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { authorizationHeader } from '@floe/grpc';
 import { parseAdminArgs, partitionCount, partitionList, UsageError, type AdminArgs } from './admin-cli-args.ts';
+import { DOOR_CLIENT_OPTIONS, doorClientUsage, readCaFile } from './door-client-args.ts';
 
 export const ADMIN_USAGE = `usage:
   floe topic list
@@ -17,7 +21,8 @@ export const ADMIN_USAGE = `usage:
       (a dry run showing the new offsets unless --execute; the group must have no members)
 options:
   --server URL   a node's HTTP address (default: $FLOE_ADMIN_URL, else http://127.0.0.1:8080)
-  --json         print the API's JSON answer (one document per request)`;
+  --json         print the API's JSON answer (one document per request)
+${doorClientUsage('FLOE_ADMIN')}`;
 
 export interface AdminCliIo {
   out(line: string): void;
@@ -82,7 +87,7 @@ const OPTIONS: Record<string, string[]> = {
 export function adminRequests(p: AdminArgs): Request[] {
   const [noun, verb, name, ...extra] = p.positional;
   const command = `${noun} ${verb}`;
-  const allowed = new Set(['server', 'json', ...(OPTIONS[command] ?? [])]);
+  const allowed = new Set(['server', 'json', ...DOOR_CLIENT_OPTIONS, ...(OPTIONS[command] ?? [])]);
   for (const option of p.seen) if (!allowed.has(option)) throw new UsageError(`floe ${command} does not take --${option}`);
   const needName = (what: string) => {
     if (name === undefined || extra.length > 0) throw new UsageError(`floe ${command} takes one ${what}`);
@@ -194,18 +199,29 @@ export async function runAdminCommand(argv: readonly string[], io: AdminCliIo): 
     return 2;
   }
   const base = p.server.replace(/\/+$/, '');
+  const authorization = authorizationHeader(p.credentials);
+  let ca: Buffer | undefined;
+  try {
+    ca = readCaFile(p.credentials);
+  } catch (err) {
+    io.err(`floe: --ca-file: ${(err as Error).message}`);
+    return 1;
+  }
   for (const request of requests) {
     let status: number;
     let json: unknown;
     try {
-      const r = await fetch(`${base}${request.path}`, {
+      const r = await send(`${base}${request.path}`, {
         method: request.method,
-        ...(request.body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(request.body) }),
-        signal: AbortSignal.timeout(30_000),
+        headers: {
+          ...(request.body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(authorization ? { authorization } : {}),
+        },
+        body: request.body === undefined ? undefined : JSON.stringify(request.body),
+        ca,
       });
-      const text = await r.text();
       status = r.status;
-      json = text === '' ? undefined : (JSON.parse(text) as unknown);
+      json = r.text === '' ? undefined : (JSON.parse(r.text) as unknown);
     } catch (err) {
       io.err(`floe: no answer from ${base}: ${(err as Error).message}`);
       return 1;
@@ -218,4 +234,21 @@ export async function runAdminCommand(argv: readonly string[], io: AdminCliIo): 
     else for (const line of request.render(json)) io.out(line);
   }
   return 0;
+}
+
+/** One HTTP(S) request (node's own client, so that an https server may be trusted through a CA file). */
+function send(url: string, o: { method: string; headers: Record<string, string>; body: string | undefined; ca: Buffer | undefined }): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const options = { method: o.method, headers: o.headers, timeout: 30_000, ...(o.ca ? { ca: o.ca } : {}) };
+    const req = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, options, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('no answer within 30 s')));
+    req.on('error', reject);
+    req.end(o.body);
+  });
 }

@@ -20,6 +20,7 @@ import { AclCache, AclTable, type Operation } from '@floe/authz';
 import type { AdminApi, AdminFor, DoorAuthorizer } from '@floe/admin-api';
 import { ScramCredentialStore } from '@floe/auth';
 import { startKafkaListeners, type KafkaListeners } from './kafka-listeners.ts';
+import { doorAuthenticatorFor, doorTls, watchDoorCertificates } from './door-security.ts';
 import type { CoordinationStats } from '@floe/coordination';
 import { GroupCoordinator } from '@floe/groups';
 import { startGrpcServer, type RunningGrpcServer } from '@floe/grpc';
@@ -65,6 +66,8 @@ const MAINTENANCE_EVERY_MS = 5 * 60_000;
 
 /** `logger`: the node's logger (logging.ts makes it from the configuration; tests pass their own). */
 export async function startBroker(config: FloeConfig, logger: Logger): Promise<RunningBroker> {
+  // The doors' certificate first: a pair that does not load fails the start before anything opens.
+  const tls = doorTls(config);
   // Every call to the two external services is counted and timed (docs/observability.md).
   const metrics = new FloeMetrics();
   const objects = instrumentObjectStore(await openObjectStore(config), metrics);
@@ -221,6 +224,7 @@ export async function startBroker(config: FloeConfig, logger: Logger): Promise<R
       }
     : undefined;
   const doorAdmin: AdminApi | AdminFor = doorAuthorizer ? (caller) => aclAdminApi(admin, doorAuthorizer, caller) : admin;
+  const authenticate = doorAuthenticatorFor(config, credentials);
   try {
     http = await startHttpServer({
       host: config.httpListen.host,
@@ -234,6 +238,8 @@ export async function startBroker(config: FloeConfig, logger: Logger): Promise<R
       admin: doorAdmin,
       logger,
       slowRequestMs: config.slowRequestMs,
+      authenticate,
+      ...(config.httpTls === 'on' && tls ? { tls } : {}),
     });
   } catch (err) {
     await listeners.close(0);
@@ -265,6 +271,8 @@ export async function startBroker(config: FloeConfig, logger: Logger): Promise<R
       },
       admin: doorAdmin,
       ...(doorAuthorizer ? { authorize: doorAuthorizer } : {}),
+      authenticate,
+      ...(config.grpcTls === 'on' && tls ? { tls } : {}),
     });
   } catch (err) {
     await http.close();
@@ -276,6 +284,11 @@ export async function startBroker(config: FloeConfig, logger: Logger): Promise<R
     throw err;
   }
   // Listed from here on: other nodes see this one on their next heartbeat (at most one away).
+  const stopWatchingDoorCertificates = watchDoorCertificates(
+    config,
+    [...(config.httpTls === 'on' ? [http] : []), ...(config.grpcTls === 'on' ? [grpc] : [])],
+    logger,
+  );
   const primary = listeners.all[0]!.listener;
   const boundPort = own === config.kafkaListen && config.kafkaListen.port === 0 ? primary.port : own.port;
   // Several listeners: each listener's advertised address (or load balancer's), else its own.
@@ -327,6 +340,7 @@ export async function startBroker(config: FloeConfig, logger: Logger): Promise<R
     close(drainMs = 30_000) {
       closing ??= (async () => {
         for (const t of timers) clearInterval(t);
+        stopWatchingDoorCertificates();
         acls?.stop();
         // Unlisted first, so that clients stop being sent here while this node drains; the id
         // stays held (heartbeats go on) until the drain is over, then the lease is deleted.

@@ -3,6 +3,7 @@ import { parseSuperUsers } from '@floe/authz';
 import { AUDIT_MODES, type AuditMode } from '@floe/broker';
 import { DEFAULT_PRINCIPAL_MAPPING_RULES, isSaslMechanism, parsePrincipalMappingRules, PrincipalMappingRulesError, SASL_MECHANISMS, type SaslMechanism } from '@floe/auth';
 import { ConfigError, parseHostPort, type HostPort } from './config-values.ts';
+import { DOOR_AUTH_MODES, type DoorAuthMode } from './door-auth.ts';
 import { parseListenerAddresses, parseListeners, usesSasl, usesTls, type ListenerConfig } from './listeners-config.ts';
 export { ConfigError, parseHostPort, type HostPort } from './config-values.ts';
 
@@ -82,7 +83,16 @@ export interface FloeConfig {
   aclRefreshMs: number;
   /** Audit log lines of ACL decisions: none, refusals only, or every decision. */
   auditLog: AuditMode;
+  /** TLS on the gRPC door (the FLOE_TLS_* files): off or on. */
+  grpcTls: DoorTls;
+  /** TLS on the HTTP door (the FLOE_TLS_* files): off or on. */
+  httpTls: DoorTls;
+  /** Callers of the gRPC and HTTP doors without credentials: User:ANONYMOUS, or refused. */
+  doorAuth: DoorAuthMode;
 }
+
+export const DOOR_TLS = ['off', 'on'] as const;
+export type DoorTls = (typeof DOOR_TLS)[number];
 
 export const CLIENT_CERTIFICATES = ['none', 'requested', 'required'] as const;
 export type ClientCertificates = (typeof CLIENT_CERTIFICATES)[number];
@@ -144,6 +154,9 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'jwtIssuer', flag: '--sasl-oauthbearer-issuer', env: 'FLOE_SASL_OAUTHBEARER_ISSUER', help: 'OAUTHBEARER: required iss claim' },
   { key: 'jwtAudience', flag: '--sasl-oauthbearer-audience', env: 'FLOE_SASL_OAUTHBEARER_AUDIENCE', help: 'OAUTHBEARER: required aud claim' },
   { key: 'jwtPrincipalClaim', flag: '--sasl-oauthbearer-principal-claim', env: 'FLOE_SASL_OAUTHBEARER_PRINCIPAL_CLAIM', help: 'OAUTHBEARER: claim naming the principal (default sub)', default: () => 'sub' },
+  { key: 'grpcTls', flag: '--grpc-tls', env: 'FLOE_GRPC_TLS', help: 'off (default) or on: the gRPC door serves TLS with FLOE_TLS_CERT_FILE/KEY_FILE (client certificates per FLOE_TLS_CLIENT_AUTH)', default: () => 'off' },
+  { key: 'httpTls', flag: '--http-tls', env: 'FLOE_HTTP_TLS', help: 'off (default) or on: the HTTP door serves HTTPS with FLOE_TLS_CERT_FILE/KEY_FILE (client certificates per FLOE_TLS_CLIENT_AUTH)', default: () => 'off' },
+  { key: 'doorAuth', flag: '--door-auth', env: 'FLOE_DOOR_AUTH', help: 'anonymous (default: callers without credentials are User:ANONYMOUS) or required: gRPC and HTTP callers must present Basic, Bearer or a client certificate', default: () => 'anonymous' },
   { key: 'aclRefreshMs', flag: '--acl-refresh-ms', env: 'FLOE_ACL_REFRESH_MS', help: 'how often a node looks for ACL changes (default 1000)', default: () => '1000' },
 ];
 
@@ -262,6 +275,11 @@ export function loadConfig(
     if (!(err instanceof PrincipalMappingRulesError)) throw err;
     throw new ConfigError(`FLOE_TLS_PRINCIPAL_MAPPING_RULES: ${err.message}`);
   }
+  const grpcTls = oneOf(get('grpcTls')!, DOOR_TLS, 'FLOE_GRPC_TLS');
+  const httpTls = oneOf(get('httpTls')!, DOOR_TLS, 'FLOE_HTTP_TLS');
+  for (const [name, value] of [['FLOE_GRPC_TLS', grpcTls], ['FLOE_HTTP_TLS', httpTls]] as const) {
+    if (value === 'on' && (!tlsCertFile || !tlsKeyFile)) throw new ConfigError(`${name}=on needs FLOE_TLS_CERT_FILE and FLOE_TLS_KEY_FILE`);
+  }
   const jwks = get('jwks');
   const mechanismsValue = get('saslMechanisms') ?? ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512', ...(jwks ? ['OAUTHBEARER'] : [])].join(',');
   const saslMechanisms = mechanismsValue.split(',').map((m) => m.trim()).filter((m) => m !== '');
@@ -313,6 +331,9 @@ export function loadConfig(
     superUsers,
     aclRefreshMs: parseInt32(get('aclRefreshMs')!, 'FLOE_ACL_REFRESH_MS', 10, 60_000),
     auditLog: oneOf(get('auditLog')!, AUDIT_MODES, 'FLOE_AUDIT_LOG'),
+    grpcTls,
+    httpTls,
+    doorAuth: oneOf(get('doorAuth')!, DOOR_AUTH_MODES, 'FLOE_DOOR_AUTH'),
   };
 }
 

@@ -2,7 +2,8 @@
 // (docs/grpc.md). Lines in, lines (or JSON) out.
 import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { callUnary, consumeGroup, floe, recordsClient, type RecordsClient } from '@floe/grpc';
+import { callUnary, consumeGroup, floe, recordsClient, type ClientSecurity, type RecordsClient } from '@floe/grpc';
+import { doorClientUsage, doorCredentialsFromEnv, doorCredentialsProblem, readCaFile, takeDoorClientOption, type DoorClientCredentials } from './door-client-args.ts';
 
 export const DATA_USAGE = `usage:
   floe produce TOPIC [--partition N] [--key-separator SEP] [--file PATH]
@@ -18,7 +19,9 @@ export const DATA_USAGE = `usage:
       group's committed offsets (--from: where a partition without one starts; default latest)
       and committing what was printed
 options:
-  --grpc HOST:PORT   a node's gRPC address (default: $FLOE_GRPC_ADDRESS, else 127.0.0.1:50051)`;
+  --grpc HOST:PORT   a node's gRPC address (default: $FLOE_GRPC_ADDRESS, else 127.0.0.1:50051)
+  --tls              TLS with the system's CAs (implied by --ca-file)
+${doorClientUsage('FLOE_GRPC')}`;
 
 export interface DataCliIo {
   out(line: string): void;
@@ -49,6 +52,10 @@ interface Options {
   format: 'value' | 'json';
   group: string | undefined;
   fromGiven: boolean;
+  tls: boolean;
+  credentials: DoorClientCredentials;
+  /** What the client is built with (set once the CA file is read). */
+  security: ClientSecurity;
 }
 
 function parse(argv: readonly string[], env: NodeJS.ProcessEnv): Options {
@@ -64,6 +71,9 @@ function parse(argv: readonly string[], env: NodeJS.ProcessEnv): Options {
     format: 'value',
     group: undefined,
     fromGiven: false,
+    tls: false,
+    credentials: doorCredentialsFromEnv(env, 'FLOE_GRPC'),
+    security: {},
   };
   const positional: string[] = [];
   const whole = (flag: string, v: string) => {
@@ -77,7 +87,9 @@ function parse(argv: readonly string[], env: NodeJS.ProcessEnv): Options {
       if (v === undefined) throw new UsageError(`${a} needs a value`);
       return v;
     };
+    if (takeDoorClientOption(o.credentials, a, value)) continue;
     if (a === '--grpc') o.address = value();
+    else if (a === '--tls') o.tls = true;
     else if (a === '--partition') o.partition = whole(a, value());
     else if (a === '--key-separator') o.keySeparator = value();
     else if (a === '--file') o.file = value();
@@ -95,6 +107,8 @@ function parse(argv: readonly string[], env: NodeJS.ProcessEnv): Options {
     } else if (a.startsWith('--')) throw new UsageError(`unknown option ${a}`);
     else positional.push(a);
   }
+  const problem = doorCredentialsProblem(o.credentials);
+  if (problem) throw new UsageError(problem);
   if (positional.length !== 1) throw new UsageError('name one topic');
   o.topic = positional[0]!;
   if (o.group !== undefined) {
@@ -105,13 +119,19 @@ function parse(argv: readonly string[], env: NodeJS.ProcessEnv): Options {
   return o;
 }
 
+/** TLS (with the CA file, if any) and the credentials of the options; throws when the CA file does not read. */
+function clientSecurity(o: Options): ClientSecurity {
+  const ca = readCaFile(o.credentials);
+  return { ...o.credentials, ...(o.tls || ca ? { tls: { ca } } : {}) };
+}
+
 function describe(err: unknown): string {
   const e = err as { details?: string; message?: string };
   return e.details || e.message || String(err);
 }
 
 async function produce(o: Options, io: DataCliIo): Promise<number> {
-  const client = recordsClient(o.address);
+  const client = recordsClient(o.address, o.security);
   const total = o.file ? statSync(o.file).size : 0;
   const input = o.file ? createReadStream(o.file) : io.stdin;
   let readBytes = 0;
@@ -202,7 +222,7 @@ function printRecord(o: Options, io: DataCliIo, r: floe.v1.IFetchedRecord, where
 
 /** `floe consume --group`: a member of the group until --count records were printed or Ctrl-C. */
 async function consumeInGroup(o: Options, io: DataCliIo): Promise<number> {
-  const client = recordsClient(o.address);
+  const client = recordsClient(o.address, o.security);
   const stop = new AbortController();
   io.signal?.addEventListener('abort', () => stop.abort(), { once: true });
   let printed = 0;
@@ -243,7 +263,7 @@ async function consumeInGroup(o: Options, io: DataCliIo): Promise<number> {
 
 async function consume(o: Options, io: DataCliIo): Promise<number> {
   if (o.group !== undefined) return consumeInGroup(o, io);
-  const client: RecordsClient = recordsClient(o.address);
+  const client: RecordsClient = recordsClient(o.address, o.security);
   const partition = o.partition ?? 0;
   // Fail fast on an unknown topic or partition with a one-off Fetch (Tail would report it too,
   // but only once the stream is set up).
@@ -301,6 +321,12 @@ export async function runDataCommand(command: 'produce' | 'consume', argv: reado
   } catch (err) {
     io.err(`floe: ${(err as Error).message}\n${DATA_USAGE}\n`);
     return 2;
+  }
+  try {
+    o.security = clientSecurity(o);
+  } catch (err) {
+    io.err(`floe: --ca-file: ${(err as Error).message}\n`);
+    return 1;
   }
   return command === 'produce' ? produce(o, io) : consume(o, io);
 }

@@ -1,9 +1,9 @@
-// The TLS certificate, key and CA of the Kafka listeners, read from files and re-read when they
+// The TLS certificate, key and CA of the Kafka listeners and the gRPC and HTTP doors, read from files and re-read when they
 // change (a renewed certificate, a rotated Kubernetes secret): polled, because a secret volume
 // swaps a symlink and file-system events do not follow it reliably. New connections get the new
 // certificate; open ones keep theirs. A change that does not load (a half-written file, a key
 // that does not match) is logged and the last good set is kept.
-import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { readFileSync, unwatchFile, watchFile, type Stats } from 'node:fs';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import type { Logger } from '@floe/broker';
 
@@ -34,10 +34,12 @@ export function watchTlsFiles(files: TlsFiles, apply: (context: SecureContextOpt
       logger.warn({ err: String(err), certFile: files.certFile }, 'TLS files changed but do not load; keeping the previous certificate');
     }
   };
-  for (const p of paths) watchFile(p, { interval: intervalMs, persistent: false }, (cur, prev) => {
+  // One listener per watcher, removed alone: the Kafka listeners and the doors watch the same files.
+  const listener = (cur: Stats, prev: Stats) => {
     if (cur.mtimeMs !== prev.mtimeMs || cur.ino !== prev.ino || cur.size !== prev.size) onChange();
-  });
+  };
+  for (const p of paths) watchFile(p, { interval: intervalMs, persistent: false }, listener);
   return () => {
-    for (const p of paths) unwatchFile(p);
+    for (const p of paths) unwatchFile(p, listener);
   };
 }

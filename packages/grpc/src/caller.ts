@@ -1,4 +1,6 @@
-// Who made a gRPC call, as ACL checks see it.
+// Who made a gRPC call, as ACL checks see it: the authentication interceptor (authentication.ts)
+// settles the caller before the handler runs and leaves it with the call's metadata.
+import type { Metadata } from '@grpc/grpc-js';
 import { ANONYMOUS_CALLER_PRINCIPAL, type Caller } from '@floe/admin-api';
 
 /** "ip:port", "[v6]:port" or "ipv4:ip:port" (grpc-js's peer forms): the IP address alone. */
@@ -9,7 +11,17 @@ export function peerHost(peer: string): string {
   return host.startsWith('::ffff:') && host.includes('.') ? host.slice(7) : host;
 }
 
-/** The caller of a call: anonymous (this door does not authenticate yet) from the peer's address. */
-export function callerOf(call: { getPeer(): string }): Caller {
-  return { principal: ANONYMOUS_CALLER_PRINCIPAL, host: peerHost(call.getPeer()) };
+/** Callers the interceptor authenticated, by the metadata object the handler's call carries. */
+const authenticated = new WeakMap<Metadata, Caller>();
+
+export function rememberCaller(metadata: Metadata, caller: Caller): void {
+  authenticated.set(metadata, caller);
+}
+
+/**
+ * The caller of a call: the one the authentication interceptor settled, else (a server without
+ * an authenticator) anonymous from the peer's address.
+ */
+export function callerOf(call: { getPeer(): string; metadata?: Metadata }): Caller {
+  return (call.metadata && authenticated.get(call.metadata)) ?? { principal: ANONYMOUS_CALLER_PRINCIPAL, host: peerHost(call.getPeer()) };
 }

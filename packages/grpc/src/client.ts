@@ -2,7 +2,10 @@
 // command and for tests: the same generated definitions the server uses.
 import {
   credentials,
+  Metadata,
+  type ChannelCredentials,
   makeGenericClientConstructor,
+  InterceptingCall,
   type Client,
   type ClientDuplexStream,
   type ClientReadableStream,
@@ -44,16 +47,73 @@ const RecordsCtor = makeGenericClientConstructor(recordsServiceDefinition, 'Reco
 const AdminCtor = makeGenericClientConstructor(adminServiceDefinition, 'Admin');
 const HealthCtor = makeGenericClientConstructor(healthServiceDefinition, 'Health');
 
-export function recordsClient(address: string): RecordsClient {
-  return new RecordsCtor(address, credentials.createInsecure(), { 'grpc.max_receive_message_length': 16 * 1024 * 1024 }) as unknown as RecordsClient;
+/** How a client reaches a door that serves TLS or wants credentials; absent: plaintext, anonymous. */
+export interface ClientSecurity {
+  /** TLS: the CA bundle (PEM) the server's certificate must chain to (absent: the system's), and a client certificate and key (PEM) for mTLS. */
+  tls?: { ca?: Buffer | undefined; cert?: Buffer | undefined; key?: Buffer | undefined };
+  /** Sent as `authorization` on every call: Basic for a user and password, Bearer for a token. */
+  username?: string | undefined;
+  password?: string | undefined;
+  token?: string | undefined;
 }
 
-export function adminClient(address: string): AdminClient {
-  return new AdminCtor(address, credentials.createInsecure()) as unknown as AdminClient;
+/** The `authorization` value for a user and password (Basic) or a token (Bearer); undefined for neither. */
+export function authorizationHeader(s: Pick<ClientSecurity, 'username' | 'password' | 'token'>): string | undefined {
+  if (s.token !== undefined) return `Bearer ${s.token}`;
+  if (s.username !== undefined) return `Basic ${Buffer.from(`${s.username}:${s.password ?? ''}`, 'utf8').toString('base64')}`;
+  return undefined;
 }
 
-export function healthClient(address: string): HealthClient {
-  return new HealthCtor(address, credentials.createInsecure()) as unknown as HealthClient;
+/**
+ * The channel credentials for `security`: TLS with the CA and client certificate given, and the
+ * authorization metadata on every call. Call credentials need a secure channel in grpc-js, so a
+ * plaintext channel with credentials (a door behind a TLS-terminating proxy, a test) adds the
+ * header through an interceptor instead.
+ */
+function channel(security: ClientSecurity | undefined): { creds: ChannelCredentials; options: Record<string, unknown> } {
+  const header = security && authorizationHeader(security);
+  if (security?.tls) {
+    const { ca, cert, key } = security.tls;
+    let creds = credentials.createSsl(ca ?? null, key ?? null, cert ?? null);
+    if (header) {
+      creds = credentials.combineChannelCredentials(
+        creds,
+        credentials.createFromMetadataGenerator((_params, cb) => {
+          const md = new Metadata();
+          md.set('authorization', header);
+          cb(null, md);
+        }),
+      );
+    }
+    return { creds, options: {} };
+  }
+  const interceptors = header
+    ? [
+        (options: unknown, nextCall: (o: unknown) => InterceptingCall) =>
+          new InterceptingCall(nextCall(options), {
+            start: (metadata, listener, next) => {
+              metadata.set('authorization', header);
+              next(metadata, listener);
+            },
+          }),
+      ]
+    : [];
+  return { creds: credentials.createInsecure(), options: header ? { interceptors } : {} };
+}
+
+export function recordsClient(address: string, security?: ClientSecurity): RecordsClient {
+  const { creds, options } = channel(security);
+  return new RecordsCtor(address, creds, { 'grpc.max_receive_message_length': 16 * 1024 * 1024, ...options }) as unknown as RecordsClient;
+}
+
+export function adminClient(address: string, security?: ClientSecurity): AdminClient {
+  const { creds, options } = channel(security);
+  return new AdminCtor(address, creds, options) as unknown as AdminClient;
+}
+
+export function healthClient(address: string, security?: ClientSecurity): HealthClient {
+  const { creds, options } = channel(security);
+  return new HealthCtor(address, creds, options) as unknown as HealthClient;
 }
 
 /** Calls a unary method as a promise. */

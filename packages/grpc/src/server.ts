@@ -14,7 +14,9 @@ import {
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
-import type { AdminApi, AdminFor, DoorAuthorizer, DoorResourceType } from '@floe/admin-api';
+import type { AdminApi, AdminFor, DoorAuthenticator, DoorAuthorizer, DoorResourceType } from '@floe/admin-api';
+import { authenticationInterceptor } from './authentication.ts';
+import { tlsCredentials, type GrpcTlsOptions } from './tls.ts';
 import { callerOf } from './caller.ts';
 import type { FloeLog } from '@floe/log';
 import { ADMIN_SERVICE, adminHandlers, adminServiceDefinition } from './admin-service.ts';
@@ -63,10 +65,19 @@ export interface GrpcServerOptions {
    * for InitProducer. Refusals are PERMISSION_DENIED. Absent: every call is allowed.
    */
   authorize?: DoorAuthorizer;
+  /**
+   * Who calls (Records, Admin, reflection; not health): the caller's credentials checked before
+   * the handler runs, refusals answered UNAUTHENTICATED. Absent: every caller is User:ANONYMOUS.
+   */
+  authenticate?: DoorAuthenticator;
+  /** Serve TLS with this certificate (replaced by `setSecureContext`); absent: plaintext. */
+  tls?: GrpcTlsOptions;
 }
 
 export interface RunningGrpcServer {
   port: number;
+  /** A new certificate (and CA) for new connections; open ones keep theirs. Only with `tls`. */
+  setSecureContext(context: GrpcTlsOptions['context']): void;
   /** Stops accepting, lets calls in flight finish (up to 5 s), then cancels the rest (tails). */
   close(): Promise<void>;
 }
@@ -103,6 +114,8 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
     interceptors: [
       requestIdInterceptor({ logger, ...(opts.slowCallMs !== undefined ? { slowCallMs: opts.slowCallMs } : {}) }),
       ...(onCall ? [observingInterceptor(onCall)] : []),
+      // Last: its refusals pass through the request-id and observing interceptors.
+      ...(opts.authenticate ? [authenticationInterceptor(opts.authenticate)] : []),
     ],
   });
   const counted = <D extends ServiceDefinition>(def: D): D => (onBytes ? countingDefinition(def, onBytes) : def);
@@ -193,14 +206,19 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<RunningG
   const reflectionPackage = loadSync(protos, { includeDirs: [PROTO_ROOT] });
   new ReflectionService(reflectionPackage).addToServer(server);
 
+  const tls = opts.tls && tlsCredentials(opts.tls);
   const port = await new Promise<number>((resolve, reject) => {
     const host = opts.host.includes(':') && !opts.host.startsWith('[') ? `[${opts.host}]` : opts.host;
-    server.bindAsync(`${host}:${opts.port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+    server.bindAsync(`${host}:${opts.port}`, tls?.credentials ?? ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
   });
-  logger.info({ host: opts.host, port }, 'gRPC server listening');
+  logger.info({ host: opts.host, port, tls: tls ? opts.tls!.clientAuth : 'off' }, 'gRPC server listening');
 
   return {
     port,
+    setSecureContext: (context) => {
+      if (!tls) throw new Error('this gRPC server serves no TLS');
+      tls.set(context);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         serving = false;
@@ -380,7 +398,7 @@ const CLUSTER_NAME = 'kafka-cluster';
 
 /** A check that throws PERMISSION_DENIED when the ACLs refuse the call's caller (a no-op without an authorizer). */
 function accessCheck(authorize: DoorAuthorizer | undefined) {
-  return (call: { getPeer(): string }, operation: string, type: DoorResourceType, name: string | null | undefined): void => {
+  return (call: Parameters<typeof callerOf>[0], operation: string, type: DoorResourceType, name: string | null | undefined): void => {
     if (!authorize) return;
     const resource = name ?? '';
     if (!authorize(callerOf(call), operation, type, resource)) {

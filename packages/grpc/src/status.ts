@@ -25,6 +25,7 @@ export const ADMIN_STATUS: Readonly<Record<AdminErrorKind, status>> = {
   conflict: status.FAILED_PRECONDITION,
   unavailable: status.UNAVAILABLE,
   forbidden: status.PERMISSION_DENIED,
+  unauthenticated: status.UNAUTHENTICATED,
 };
 
 /** The gRPC status code of an error of the log or the admin API (or of anything else: storage unreachable). */

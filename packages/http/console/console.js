@@ -9,9 +9,63 @@ const MAX_DESCRIBED = 100;
 
 const $ = (selector) => document.querySelector(selector);
 
+// --- sign-in ---------------------------------------------------------------------------------
+// When the API answers 401 the console asks for a user and password (Basic) or a token (Bearer)
+// and keeps the Authorization value in sessionStorage (this tab only, gone when it closes).
+
+const AUTH_KEY = 'floe-authorization';
+const login = $('#login');
+
+function authorization() {
+  return sessionStorage.getItem(AUTH_KEY);
+}
+
+function basic(user, password) {
+  const bytes = new TextEncoder().encode(`${user}:${password}`);
+  return `Basic ${btoa(String.fromCharCode(...bytes))}`;
+}
+
+/** Opens the form; `message` replaces the one shown (undefined keeps an open form's). */
+function showLogin(message) {
+  if (message !== undefined || !login.open) $('#login-error').textContent = message ?? '';
+  $('#sign-out').hidden = authorization() === null;
+  if (!login.open) login.showModal();
+}
+
+login.querySelector('form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const f = e.target.elements;
+  const value = f.token.value.trim() !== '' ? `Bearer ${f.token.value.trim()}` : basic(f.username.value, f.password.value);
+  sessionStorage.setItem(AUTH_KEY, value);
+  f.password.value = '';
+  f.token.value = '';
+  login.close();
+  $('#sign-out').hidden = false;
+  refreshState();
+});
+
+$('#sign-out').addEventListener('click', () => {
+  sessionStorage.removeItem(AUTH_KEY);
+  $('#sign-out').hidden = true;
+  showLogin('signed out');
+});
+$('#sign-out').hidden = authorization() === null;
+
 async function getJson(path) {
-  const r = await fetch(path, { headers: { accept: 'application/json' } });
+  const headers = { accept: 'application/json', 'x-requested-with': 'floe-console' };
+  const auth = authorization();
+  if (auth) headers.authorization = auth;
+  const r = await fetch(path, { headers });
   const body = await r.json();
+  if (r.status === 401) {
+    // An answer to credentials replaced meanwhile is stale. Refused credentials are forgotten, so
+    // that polling does not send them again (each refusal waits longer at the node).
+    if (auth === authorization()) {
+      if (auth) sessionStorage.removeItem(AUTH_KEY);
+      showLogin(auth ? body.error : undefined);
+    }
+    throw new Error('sign in to see this');
+  }
   if (!r.ok) throw new Error(body.error ?? `${path}: ${r.status}`);
   return body;
 }
@@ -100,14 +154,17 @@ async function refreshGroups() {
   fill($('#groups'), rows, 'no consumer groups');
 }
 
+let stateTimer;
 async function refreshState() {
+  clearTimeout(stateTimer);
   try {
     await Promise.all([refreshCluster(), refreshTopics(), refreshGroups()]);
     setStatus(true, `live · ${new Date().toLocaleTimeString()}`);
   } catch (err) {
     setStatus(false, `no answer: ${err.message}`);
   }
-  setTimeout(refreshState, STATE_EVERY_MS);
+  clearTimeout(stateTimer);
+  stateTimer = setTimeout(refreshState, STATE_EVERY_MS);
 }
 
 // --- charts ----------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import { error, groupParams, offsetLag, topicDetail, topicName, topicParams, top
 import { AdminError, DEFAULT_RECORDS_LIMIT, MAX_RECORDS_LIMIT, type AdminErrorKind, type AdminFor, type StoredRecord } from '@floe/admin-api';
 import { callerOf } from './caller.ts';
 
-const STATUS: Record<AdminErrorKind, number> = { invalid: 400, forbidden: 403, 'not-found': 404, exists: 409, conflict: 409, unavailable: 503 };
+const STATUS: Record<AdminErrorKind, number> = { invalid: 400, unauthenticated: 401, forbidden: 403, 'not-found': 404, exists: 409, conflict: 409, unavailable: 503 };
 
 /** Bytes as JSON: UTF-8 text when they are valid UTF-8, else base64 (and the encoding says so). */
 function rendered(bytes: Buffer | null): { text: string | null; encoding: 'utf8' | 'base64' } {

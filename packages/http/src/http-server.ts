@@ -2,10 +2,13 @@
 // and the web console over them (docs/observability.md). It knows nothing of Floe's internals:
 // the composition root hands it the checks and the metrics to serve.
 import { readFileSync } from 'node:fs';
+import type { Server as HttpsServer } from 'node:https';
+import type { SecureContextOptions } from 'node:tls';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import type { AdminApi, AdminFor } from '@floe/admin-api';
+import type { AdminApi, AdminFor, DoorAuthenticator } from '@floe/admin-api';
 import { registerAdminRoutes } from './admin-routes.ts';
+import { OPEN_ROUTE, registerAuthentication } from './authentication.ts';
 import { registerRequestLogging, requestIdOptions, type HttpLogger } from './request-logging.ts';
 
 /** One readiness check: resolves when the dependency answered, rejects (or times out) when not. */
@@ -25,6 +28,21 @@ export interface HttpServerOptions {
   logger?: HttpLogger;
   /** A request answered later than this is logged at warn. Default 2 s. */
   slowRequestMs?: number;
+  /**
+   * Who calls: every route but the probes (/healthz, /readyz, /metrics) and the console's static
+   * files is answered only once this settles the caller; refusals are 401 with a challenge.
+   * Absent: every caller is User:ANONYMOUS.
+   */
+  authenticate?: DoorAuthenticator;
+  /** Serve HTTPS with this certificate (replaced by `setSecureContext`); absent: plain HTTP. */
+  tls?: HttpTlsOptions;
+}
+
+export interface HttpTlsOptions {
+  /** PEM certificate chain, key and (for client certificates) CA bundle. */
+  context: Pick<SecureContextOptions, 'cert' | 'key' | 'ca'>;
+  /** Kafka's ssl.client.auth: client certificates not asked for, asked for, or required. */
+  clientAuth: 'none' | 'requested' | 'required';
 }
 
 /** The web console's files (packages/http/console), read once: the page and its assets. */
@@ -45,12 +63,14 @@ function registerConsole(app: FastifyInstance): void {
     const file = files.get(name)!;
     return (_req: unknown, reply: FastifyReply) => reply.type(file.type).header('cache-control', 'no-cache').header('content-security-policy', CONSOLE_CSP).send(file.body);
   };
-  app.get('/', { schema: { hide: true } }, send('index.html'));
-  for (const name of files.keys()) if (name !== 'index.html') app.get(`/console/${name}`, { schema: { hide: true } }, send(name));
+  app.get('/', { schema: { hide: true }, config: OPEN_ROUTE }, send('index.html'));
+  for (const name of files.keys()) if (name !== 'index.html') app.get(`/console/${name}`, { schema: { hide: true }, config: OPEN_ROUTE }, send(name));
 }
 
 export interface RunningHttpServer {
   port: number;
+  /** A new certificate (and CA) for new connections; open ones keep theirs. Only with `tls`. */
+  setSecureContext(context: HttpTlsOptions['context']): void;
   close(): Promise<void>;
 }
 
@@ -80,8 +100,20 @@ async function runCheck(check: ReadinessCheck, timeoutMs: number): Promise<Check
 
 export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyInstance> {
   // Unknown fields and wrong types in a body are refused (400), not dropped or coerced.
-  const app = Fastify({ logger: false, ...requestIdOptions, bodyLimit: 1024 * 1024, ajv: { customOptions: { removeAdditional: false, coerceTypes: false } } });
+  const https = opts.tls && {
+    ...opts.tls.context,
+    requestCert: opts.tls.clientAuth !== 'none',
+    rejectUnauthorized: opts.tls.clientAuth === 'required',
+  };
+  const app = Fastify({
+    logger: false,
+    ...requestIdOptions,
+    ...(https ? { https } : {}),
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+  }) as unknown as FastifyInstance;
   registerRequestLogging(app, opts.logger, opts.slowRequestMs);
+  if (opts.authenticate) registerAuthentication(app, opts.authenticate);
   await app.register(swagger, {
     openapi: { info: { title: 'Floe admin API', version: '1' } },
     hideUntagged: false,
@@ -90,17 +122,17 @@ export async function buildHttpServer(opts: HttpServerOptions): Promise<FastifyI
 
   // Liveness: the process answers. Nothing else is checked, so an orchestrator does not restart
   // a node because S3 or DynamoDB is slow.
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/healthz', { config: OPEN_ROUTE }, async () => ({ status: 'ok' }));
 
   // Readiness: every dependency answered within the timeout; 503 with the failing ones if not.
-  app.get('/readyz', async (_req, reply) => {
+  app.get('/readyz', { config: OPEN_ROUTE }, async (_req, reply) => {
     const entries = await Promise.all(Object.entries(opts.readiness).map(async ([name, check]) => [name, await runCheck(check, timeoutMs)] as const));
     const checks = Object.fromEntries(entries);
     const ready = entries.every(([, r]) => r.ok);
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
   });
 
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/metrics', { config: OPEN_ROUTE }, async (_req, reply) => {
     const { contentType, body } = await opts.metrics();
     return reply.type(contentType).send(body);
   });
@@ -123,5 +155,12 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
   await app.listen({ host: opts.host, port: opts.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : opts.port;
-  return { port, close: () => app.close() };
+  return {
+    port,
+    setSecureContext: (context) => {
+      if (!opts.tls) throw new Error('this HTTP server serves no TLS');
+      (app.server as HttpsServer).setSecureContext(context);
+    },
+    close: () => app.close(),
+  };
 }

@@ -11,3 +11,5 @@ export { scriptedAdminApi, type ScriptedAdminApi } from './scripted-admin-api.ts
 export { createKeyTable, rawS3Client, removeBucket, removeTable } from './test-stores.ts';
 export * from './fault-proxy/index.ts';
 export * from './checker/index.ts';
+export { makeTestCertificates, type TestCertificates } from './test-certificates.ts';
+export { scriptedDoorAuthenticator, type ScriptedDoorAuthenticator } from './scripted-door-authenticator.ts';

@@ -44,6 +44,12 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- default (printf "%s-credentials" (include "floe.fullname" . | trunc 51 | trimSuffix "-")) .Values.credentials.existingSecret -}}
 {{- end -}}
 
+{{/* Some port serves TLS (Kafka, gRPC or HTTP): the certificate Secret is mounted. */}}
+{{- define "floe.anyTls" -}}
+{{- $s := .Values.security -}}
+{{- if or $s.tls.enabled $s.doors.grpcTls $s.doors.httpTls -}}true{{- else -}}false{{- end -}}
+{{- end -}}
+
 {{- define "floe.hasCredentials" -}}
 {{- if or .Values.credentials.existingSecret .Values.credentials.accessKeyId -}}true{{- end -}}
 {{- end -}}

@@ -46,9 +46,16 @@ export function clusterVariables(cluster: string): Record<string, string> {
   };
 }
 
-/** Runs one `floe` command (`floe user ...`, `floe acl ...`) as its own process against the cluster's table. */
-export function runFloeCommand(cluster: string, args: readonly string[]): Promise<ToolResult> {
-  return runTool(process.execPath, ['--conditions=floe-source', CLI, ...args], { timeoutMs: 60_000, env: clusterVariables(cluster) });
+/**
+ * Runs one `floe` command (`floe user ...`, `floe acl ...`, `floe produce ...`) as its own process
+ * against the cluster's bucket and table, with extra variables and input.
+ */
+export function runFloeCommand(cluster: string, args: readonly string[], opts: { env?: Record<string, string>; input?: string } = {}): Promise<ToolResult> {
+  return runTool(process.execPath, ['--conditions=floe-source', CLI, ...args], {
+    timeoutMs: 60_000,
+    ...(opts.input !== undefined ? { input: opts.input } : {}),
+    env: { ...clusterVariables(cluster), ...opts.env },
+  });
 }
 
 /**

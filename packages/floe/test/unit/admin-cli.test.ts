@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { AdminError } from '@floe/admin-api';
 import { startHttpServer, type RunningHttpServer } from '@floe/http';
-import { scriptedAdminApi } from '@floe/testkit';
+import { scriptedAdminApi, scriptedDoorAuthenticator } from '@floe/testkit';
 import { parseAdminArgs, parseDatetime } from '../../src/admin-cli-args.ts';
 import { runAdminCommand } from '../../src/admin-cli.ts';
 
@@ -176,5 +176,48 @@ describe('floe topic and floe group', () => {
     // No zone: local time, as Kafka's tool reads it.
     expect(parseDatetime('2023-11-14T22:13:20')).toBe(new Date(2023, 10, 14, 22, 13, 20).getTime());
     expect(() => parseDatetime('1700000000000')).toThrow(/ISO 8601/);
+  });
+});
+
+describe('floe topic and floe group against a node that wants credentials', () => {
+  const auth = scriptedDoorAuthenticator(true);
+  let guarded: RunningHttpServer;
+  beforeAll(async () => {
+    guarded = await startHttpServer({ host: '127.0.0.1', port: 0, readiness: {}, metrics: async () => ({ contentType: 'text/plain', body: '' }), admin, authenticate: auth.authenticate });
+  });
+  afterAll(async () => {
+    await guarded.close();
+  });
+  const run = async (argv: string[], env: NodeJS.ProcessEnv = {}) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runAdminCommand(argv, { out: (l) => out.push(l), err: (l) => err.push(l), env: { FLOE_ADMIN_URL: `http://127.0.0.1:${guarded.port}`, ...env } });
+    return { code, out, err };
+  };
+
+  test('sends Basic or Bearer from the options or the environment; a refusal is exit 1 with the node message', async () => {
+    auth.presented.length = 0;
+    expect(await run(['topic', 'list'])).toEqual({ code: 1, out: [], err: ['floe: credentials required'] });
+    expect((await run(['topic', 'list', '--token', 'good'])).code).toBe(0);
+    expect((await run(['topic', 'list'], { FLOE_ADMIN_TOKEN: 'good' })).code).toBe(0);
+    expect(await run(['topic', 'list', '--username', 'alice', '--password', 'pw'])).toMatchObject({ code: 1, err: ['floe: Authentication failed: Invalid username or password'] });
+    expect((await run(['topic', 'list'], { FLOE_ADMIN_USERNAME: 'bob', FLOE_ADMIN_PASSWORD: 'pw2' })).code).toBe(1);
+    expect(auth.presented.map((p) => p.authorization)).toEqual([
+      undefined,
+      'Bearer good',
+      'Bearer good',
+      `Basic ${Buffer.from('alice:pw').toString('base64')}`,
+      `Basic ${Buffer.from('bob:pw2').toString('base64')}`,
+    ]);
+  });
+
+  test('half a user, or a user and a token, is a usage error; a CA file that does not read is exit 1', async () => {
+    for (const argv of [['--username', 'alice'], ['--password', 'pw'], ['--token', 't', '--username', 'a', '--password', 'p']]) {
+      const r = await run(['topic', 'list', ...argv]);
+      expect({ argv, code: r.code }).toEqual({ argv, code: 2 });
+    }
+    const r = await run(['topic', 'list', '--server', 'https://127.0.0.1:1', '--ca-file', '/nonexistent/ca.pem', '--token', 'good']);
+    expect(r.code).toBe(1);
+    expect(r.err[0]).toMatch(/^floe: --ca-file: ENOENT.*nonexistent/);
   });
 });

@@ -102,4 +102,17 @@ describe('loadConfig', () => {
     // A bare address stays one PLAINTEXT listener.
     expect(loadConfig(['--kafka-listen', '127.0.0.1:9092'], {}, '/w').listeners).toEqual([{ name: 'PLAINTEXT', protocol: 'PLAINTEXT', host: '127.0.0.1', port: 9092 }]);
   });
+
+  it('reads the doors\' TLS and authentication settings, refusing TLS without a certificate and unknown values', () => {
+    const d = loadConfig([], {}, '/w');
+    expect([d.grpcTls, d.httpTls, d.doorAuth]).toEqual(['off', 'off', 'anonymous']);
+    const files = { FLOE_TLS_CERT_FILE: '/c.pem', FLOE_TLS_KEY_FILE: '/k.pem' };
+    const c = loadConfig(['--grpc-tls', 'on', '--door-auth=required'], { ...files, FLOE_HTTP_TLS: 'on' }, '/w');
+    expect([c.grpcTls, c.httpTls, c.doorAuth]).toEqual(['on', 'on', 'required']);
+    expect(() => loadConfig([], { FLOE_GRPC_TLS: 'on' }, '/w')).toThrow(new ConfigError('FLOE_GRPC_TLS=on needs FLOE_TLS_CERT_FILE and FLOE_TLS_KEY_FILE'));
+    expect(() => loadConfig(['--http-tls', 'on'], { FLOE_TLS_CERT_FILE: '/c.pem' }, '/w')).toThrow(new ConfigError('FLOE_HTTP_TLS=on needs FLOE_TLS_CERT_FILE and FLOE_TLS_KEY_FILE'));
+    expect(() => loadConfig([], { FLOE_HTTP_TLS: 'true' }, '/w')).toThrow(new ConfigError('FLOE_HTTP_TLS: expected one of off, on, got "true"'));
+    expect(() => loadConfig(['--door-auth', 'basic'], {}, '/w')).toThrow(new ConfigError('FLOE_DOOR_AUTH: expected one of anonymous, required, got "basic"'));
+    expect(() => loadConfig(['--grpc-tls', 'on', '--tls-client-auth', 'required'], files, '/w')).toThrow(/FLOE_TLS_CLIENT_AUTH needs FLOE_TLS_CA_FILE/);
+  });
 });

@@ -1,6 +1,6 @@
 // `floe produce` and `floe consume` against a gRPC door on the embedded default.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -9,6 +9,7 @@ import { startGrpcServer, type RunningGrpcServer } from '@floe/grpc';
 import { FloeLog } from '@floe/log';
 import { FsObjectStore } from '@floe/object-store';
 import { GroupCoordinator } from '@floe/groups';
+import { makeTestCertificates, scriptedDoorAuthenticator } from '@floe/testkit';
 import { runDataCommand } from '../../src/data-cli.ts';
 
 let dir: string;
@@ -96,4 +97,47 @@ describe('floe produce and floe consume', () => {
     const unknown = await floe('consume', ['absent', '--group', 'cli']);
     expect(unknown).toMatchObject({ code: 1, err: expect.stringContaining('absent') });
   });
+});
+
+describe('floe produce and floe consume against a node serving TLS that wants credentials', () => {
+  const auth = scriptedDoorAuthenticator(true);
+  let guarded: RunningGrpcServer;
+  let caFile: string;
+  beforeAll(async () => {
+    const certs = makeTestCertificates(mkdtempSync(join(dir, 'certs-')));
+    caFile = certs.caFile;
+    const context = { cert: readFileSync(certs.certFile), key: readFileSync(certs.keyFile) };
+    guarded = await startGrpcServer({ log, topics: log.topics, host: '127.0.0.1', port: 0, groups, authenticate: auth.authenticate, tls: { context, clientAuth: 'none' } });
+  });
+  afterAll(async () => {
+    await guarded.close();
+  });
+  const run = async (command: 'produce' | 'consume', argv: string[], env: NodeJS.ProcessEnv = {}, stdin = '') => {
+    let err = '';
+    const out: string[] = [];
+    const code = await runDataCommand(command, argv, {
+      out: (l) => out.push(l),
+      err: (t) => (err += t),
+      env: { FLOE_GRPC_ADDRESS: `127.0.0.1:${guarded.port}`, ...env },
+      stdin: Readable.from([stdin]),
+      progress: false,
+    });
+    return { code, out, err };
+  };
+
+  test('trusts the CA file, sends the credentials; refusals are exit 1 with the node message, bad options exit 2', async () => {
+    expect(await run('produce', ['lines', '--ca-file', caFile, '--token', 'good'], {}, 'secured\n')).toMatchObject({ code: 0 });
+    expect(await run('consume', ['lines', '--count', '1'], { FLOE_GRPC_CA_FILE: caFile, FLOE_GRPC_TOKEN: 'good' })).toMatchObject({ code: 0, out: ['value 0'] });
+    const refused = await run('produce', ['lines', '--ca-file', caFile], {}, 'x\n');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/credentials required/);
+    const sent = auth.presented.map((p) => p.authorization);
+    expect(sent.at(-1)).toBeUndefined();
+    expect(new Set(sent.slice(0, -1))).toEqual(new Set(['Bearer good']));
+    // Plaintext against the TLS port: no connection, exit 1.
+    expect(await run('produce', ['lines', '--token', 'good'], {}, 'x\n')).toMatchObject({ code: 1, err: expect.stringContaining('No connection established') });
+    expect((await run('produce', ['lines', '--username', 'alice'], {}, 'x\n')).code).toBe(2);
+    const noCa = await run('produce', ['lines', '--ca-file', join(dir, 'absent-ca.pem')], {}, 'x\n');
+    expect([noCa.code, noCa.err]).toEqual([1, expect.stringMatching(/^floe: --ca-file: ENOENT/)]);
+  }, 30_000);
 });

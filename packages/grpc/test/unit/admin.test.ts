@@ -109,6 +109,7 @@ describe('gRPC Admin service', () => {
       conflict: status.FAILED_PRECONDITION,
       unavailable: status.UNAVAILABLE,
       forbidden: status.PERMISSION_DENIED,
+      unauthenticated: status.UNAUTHENTICATED,
     };
     expect(ADMIN_STATUS).toEqual(expected);
     try {
