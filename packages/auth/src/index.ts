@@ -26,6 +26,7 @@ export {
   PrincipalMappingRulesError,
   mapPrincipalName,
   parsePrincipalMappingRules,
+  principalMappingOf,
   type PrincipalMappingRule,
   type PrincipalMappingRules,
 } from './principal-mapping.ts';

@@ -125,6 +125,11 @@ function applyRule(rule: PrincipalMappingRule, subject: string): string | undefi
   return result;
 }
 
+/** The rules of a setting, or undefined when it is just DEFAULT (the whole subject, no mapping to do). */
+export function principalMappingOf(text: string): PrincipalMappingRules | undefined {
+  return text.trim() === DEFAULT_PRINCIPAL_MAPPING_RULES ? undefined : parsePrincipalMappingRules(text);
+}
+
 /** The principal's name for a certificate subject: the first matching rule's; throws NoMatchingPrincipalRuleError. */
 export function mapPrincipalName(rules: PrincipalMappingRules, subject: string): string {
   for (const rule of rules.rules) {

@@ -9,7 +9,16 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AdminError, ANONYMOUS_CALLER_PRINCIPAL, type Caller, type DoorAuthenticator, type PresentedCredentials } from '@floe/admin-api';
-import { AuthenticationError, certificatePrincipal, checkPasswordAgainstScram, type FailedLogins, type JwtValidator, type ScramCredentialStore } from '@floe/auth';
+import {
+  AuthenticationError,
+  certificatePrincipal,
+  checkPasswordAgainstScram,
+  NoMatchingPrincipalRuleError,
+  type FailedLogins,
+  type JwtValidator,
+  type PrincipalMappingRules,
+  type ScramCredentialStore,
+} from '@floe/auth';
 
 export const DOOR_AUTH_MODES = ['anonymous', 'required'] as const;
 export type DoorAuthMode = (typeof DOOR_AUTH_MODES)[number];
@@ -46,6 +55,8 @@ export interface DoorAuthOptions {
   credentials: Pick<ScramCredentialStore, 'keys'>;
   /** Bearer tokens: the OAUTHBEARER validator; absent, Bearer is refused. */
   jwt?: Pick<JwtValidator, 'validate'> | undefined;
+  /** Kafka's ssl.principal.mapping.rules for certificate subjects, as on the Kafka port; absent: the whole subject. */
+  principalMapping?: PrincipalMappingRules | undefined;
   /** Per-address delays of failed logins, shared with nothing else. */
   failedLogins: FailedLogins;
   /** How long a successful check is remembered (0: never). Default 30 s. */
@@ -104,7 +115,15 @@ export function doorAuthenticator(opts: DoorAuthOptions): DoorAuthenticator {
         throw err;
       }
     }
-    if (presented.certificate) return { principal: certificatePrincipal(Buffer.from(presented.certificate)), host };
+    if (presented.certificate) {
+      try {
+        return { principal: certificatePrincipal(Buffer.from(presented.certificate), opts.principalMapping), host };
+      } catch (err) {
+        // No mapping rule applies: refused, as the Kafka port closes such a connection.
+        if (err instanceof NoMatchingPrincipalRuleError) throw refused(err.message);
+        throw err;
+      }
+    }
     if (opts.mode === 'anonymous') return { principal: ANONYMOUS_CALLER_PRINCIPAL, host };
     // No credentials is no guess: answered at once.
     throw refused('credentials required: an authorization header (Basic or Bearer) or a client certificate');

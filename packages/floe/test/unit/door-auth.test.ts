@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import { AdminError } from '@floe/admin-api';
-import { FailedLogins, JwtValidator, ScramCredentialStore, type ScramMechanism } from '@floe/auth';
+import { FailedLogins, JwtValidator, principalMappingOf, ScramCredentialStore, type ScramMechanism } from '@floe/auth';
 import { EmbeddedCoordinationStore } from '@floe/coordination';
 import { doorAuthenticator, parseAuthorization, type DoorAuthOptions } from '../../src/door-auth.ts';
 
@@ -130,6 +130,13 @@ describe('doorAuthenticator', () => {
     await expect(authenticate({ certificate, authorization: basic('alice', 'alice-secret'), host })).resolves.toEqual({ principal: 'User:alice', host });
     // A wrong header is refused even with a good certificate.
     expect(await refusal(authenticate({ certificate, authorization: basic('alice', 'nope'), host }))).toMatch(/^unauthenticated/);
+  });
+
+  it('maps a certificate subject with the Kafka port\'s principal mapping rules, and refuses one no rule maps', async () => {
+    const mapped = make({ principalMapping: principalMappingOf('RULE:^CN=(.*?),O=Floe Test$/$1/U') });
+    await expect(mapped.authenticate({ certificate, host })).resolves.toEqual({ principal: 'User:APP-1', host });
+    const unmapped = make({ principalMapping: principalMappingOf('RULE:^CN=(.*?),OU=Other$/$1/') });
+    expect(await refusal(unmapped.authenticate({ certificate, host }))).toMatch(/^unauthenticated: .*CN=app-1/);
   });
 
   it('lets callers without credentials in as User:ANONYMOUS only in anonymous mode, and answers their refusal at once', async () => {
