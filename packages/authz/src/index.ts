@@ -25,3 +25,4 @@ export { aclKey, filterMatches, hostMatches, patternCovers, principalMatches, ve
 export { AclAuthorizer, SuperUsersOnly, type Authorizer } from './authorizer.ts';
 export { AclTable, ACLS_PK, ACL_VERSION_PK, type AclSet } from './acl-table.ts';
 export { AclCache, DEFAULT_ACL_REFRESH_MS, type AclCacheOptions } from './acl-cache.ts';
+export { AUDIT_MODES, audit, type AuditMode } from './audit.ts';

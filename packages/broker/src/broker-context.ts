@@ -1,5 +1,5 @@
 import type { ScramCredentialStore } from '@floe/auth';
-import type { AclTable, Authorizer } from '@floe/authz';
+import type { AclTable, AuditMode, Authorizer } from '@floe/authz';
 import type { GroupCoordinator } from '@floe/groups';
 import type { FloeLog, ProducerIdAllocator } from '@floe/log';
 import type { TopicCache } from './topic-cache.ts';
@@ -64,5 +64,5 @@ export interface BrokerAcls {
   audit?: AuditMode;
 }
 
-export const AUDIT_MODES = ['off', 'denied', 'all'] as const;
-export type AuditMode = (typeof AUDIT_MODES)[number];
+export { AUDIT_MODES } from '@floe/authz';
+export type { AuditMode };

@@ -16,7 +16,7 @@ import {
   type BrokerNode,
   type Logger,
 } from '@floe/broker';
-import { AclCache, AclTable, type Operation } from '@floe/authz';
+import { AclCache, AclTable, audit, type Operation } from '@floe/authz';
 import type { AdminApi, AdminFor, DoorAuthorizer } from '@floe/admin-api';
 import { ScramCredentialStore } from '@floe/auth';
 import { startKafkaListeners, type KafkaListeners } from './kafka-listeners.ts';
@@ -217,10 +217,7 @@ export async function startBroker(config: FloeConfig, logger: Logger): Promise<R
   const doorAuthorizer: DoorAuthorizer | undefined = acls
     ? (caller, operation, type, name) => {
         const allowed = acls.authorize(caller, operation as Operation, { type, name });
-        if (config.auditLog === 'all' || (config.auditLog === 'denied' && !allowed)) {
-          logger.info({ audit: { principal: caller.principal, host: caller.host, operation, resource: `${type}:${name}`, allowed } }, allowed ? 'access allowed' : 'access denied');
-        }
-        return allowed;
+        return audit(config.auditLog, (fields, message) => logger.info(fields, message), caller, operation as Operation, `${type}:${name}`, allowed);
       }
     : undefined;
   const doorAdmin: AdminApi | AdminFor = doorAuthorizer ? (caller) => aclAdminApi(admin, doorAuthorizer, caller) : admin;

@@ -1,8 +1,9 @@
 // The ACL checks of one request, as handlers ask them. When the authorizer is off every check is
 // allowed without looking at anything, so handlers call these unconditionally.
-import { CLUSTER_NAME, type Operation, type ResourceType, type Subject } from '@floe/authz';
+import { audit, CLUSTER_NAME, type Operation, type ResourceType, type Subject } from '@floe/authz';
 import type { BrokerContext } from '../broker-context.ts';
 import type { RequestContext } from '../handler.ts';
+import type { LogFields } from '../logger.ts';
 
 export interface Access {
   /** False only when an authorizer is on and denies. */
@@ -46,12 +47,8 @@ export function accessOf(ctx: BrokerContext, rc: RequestContext): Access {
   const subject: Subject = { principal: rc.principal, host: clientHostAddress(rc.clientAddress) };
   const mode = acls.audit ?? 'off';
   // One line per decision, on the request's logger (request id, API and version come with it).
-  const audited = (allowed: boolean, operation: Operation, resource: string): boolean => {
-    if (mode === 'all' || (mode === 'denied' && !allowed)) {
-      rc.logger.info({ audit: { principal: subject.principal, host: subject.host, operation, resource, allowed } }, allowed ? 'access allowed' : 'access denied');
-    }
-    return allowed;
-  };
+  const write = (fields: LogFields, message: string) => rc.logger.info(fields, message);
+  const audited = (allowed: boolean, operation: Operation, resource: string): boolean => audit(mode, write, subject, operation, resource, allowed);
   const check = (type: ResourceType) => (operation: Operation, name: string) =>
     audited(acls.authorizer.authorize(subject, operation, { type, name }), operation, `${type}:${name}`);
   return {
