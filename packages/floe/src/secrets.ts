@@ -4,8 +4,12 @@
 
 export const REDACTED = '[redacted]';
 
-/** Names whose values are secrets: keys, passwords, tokens, credentials, signatures, cookies. */
-const SECRET_NAME = /secret|passw|pwd|token|credential|private.?key|api.?key|access.?key|auth|signature|cookie/i;
+/**
+ * Names whose values are secrets: keys, passwords, tokens, credentials, signatures, cookies,
+ * authorization headers. Not every name with "auth" in it: FLOE_DOOR_AUTH and
+ * FLOE_TLS_CLIENT_AUTH are modes, shown as they are.
+ */
+const SECRET_NAME = /secret|passw|pwd|token|credential|private.?key|api.?key|access.?key|authori[sz]ation|(basic|proxy|http).?auth|signature|cookie/i;
 
 /** `scheme://user:password@host`: the user information is masked. */
 const URL_USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/i;

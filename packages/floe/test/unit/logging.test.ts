@@ -4,7 +4,7 @@ import { describe, expect, it } from '@jest/globals';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger, type LogSettings } from '../../src/logging.ts';
-import { maskSecrets, REDACTED, relevantEnvironment } from '../../src/secrets.ts';
+import { isSecretName, maskSecrets, REDACTED, relevantEnvironment } from '../../src/secrets.ts';
 
 /** A logger writing into an array of lines. */
 function capture(settings: LogSettings = { logLevel: 'info', logFormat: 'json' }) {
@@ -82,6 +82,11 @@ describe('masking the printed configuration', () => {
       port: 9092,
       empty: '',
     });
+  });
+
+  it('tells secret names from settings that merely mention auth', () => {
+    for (const name of ['authorization', 'Authorization', 'proxyAuth', 'basic_auth', 'FLOE_USER_PASSWORD', 'AWS_SECRET_ACCESS_KEY', 'FLOE_ADMIN_TOKEN']) expect([name, isSecretName(name)]).toEqual([name, true]);
+    for (const name of ['FLOE_DOOR_AUTH', 'doorAuth', 'FLOE_TLS_CLIENT_AUTH', 'FLOE_AUTHORIZER', 'FLOE_AUDIT_LOG']) expect([name, isSecretName(name)]).toEqual([name, false]);
   });
 
   it('prints the FLOE_ and AWS_ variables with the secret ones masked', () => {
