@@ -151,6 +151,11 @@ export function metadataHandler(ctx: BrokerContext): ApiHandler<typeof ApiKey.Me
         }),
       );
       withOperations(response.topics);
+      // A topic-level error makes Kafka's clients drop the topic's partitions from their view
+      // (a consumer group then rebalances): worth a line when looking into one.
+      for (const t of response.topics) {
+        if (t.errorCode !== ErrorCode.NONE) rc.logger.debug({ topic: t.name, topicId: t.topicId, errorCode: t.errorCode }, 'Metadata: topic answered with an error');
+      }
       return response;
     },
   });

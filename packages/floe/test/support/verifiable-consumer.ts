@@ -50,11 +50,16 @@ const COORDINATOR_LOG4J = [
   'rootLogger.appenderRef.err.ref = err',
   'logger.coordinator.name = org.apache.kafka.clients.consumer.internals',
   'logger.coordinator.level = info',
+  // Why a member's view of the cluster changed: rebootstrapping, disconnections.
+  'logger.metadata.name = org.apache.kafka.clients.Metadata',
+  'logger.metadata.level = info',
+  'logger.network.name = org.apache.kafka.clients.NetworkClient',
+  'logger.network.level = info',
   '',
 ].join('\n');
 
 /** Client log lines that explain a rebalance or a lost coordinator. */
-const GROUP_LOG_LINE = /joining group due to|Attempt to heartbeat failed|coordinator .* is unavailable|Requesting disconnect from last known coordinator|Lost previously assigned|Revoke previously assigned|Member .* sending LeaveGroup|failed with error|rebalance/i;
+const GROUP_LOG_LINE = /joining group due to|ebootstrap|Attempt to heartbeat failed|coordinator .* is unavailable|Requesting disconnect from last known coordinator|Lost previously assigned|Revoke previously assigned|Member .* sending LeaveGroup|failed with error|rebalance/i;
 
 export interface MemberOptions {
   bootstrap: string;
