@@ -1,7 +1,15 @@
 import { resolve } from 'node:path';
 import { parseSuperUsers } from '@floe/authz';
 import { AUDIT_MODES, type AuditMode } from '@floe/broker';
-import { DEFAULT_PRINCIPAL_MAPPING_RULES, isSaslMechanism, parsePrincipalMappingRules, PrincipalMappingRulesError, SASL_MECHANISMS, type SaslMechanism } from '@floe/auth';
+import {
+  DEFAULT_PRINCIPAL_MAPPING_RULES,
+  isSaslMechanism,
+  principalMappingOf,
+  PrincipalMappingRulesError,
+  SASL_MECHANISMS,
+  type PrincipalMappingRules,
+  type SaslMechanism,
+} from '@floe/auth';
 import { ConfigError, parseHostPort, type HostPort } from './config-values.ts';
 import { DOOR_AUTH_MODES, type DoorAuthMode } from './door-auth.ts';
 import { parseListenerAddresses, parseListeners, usesSasl, usesTls, type ListenerConfig } from './listeners-config.ts';
@@ -30,8 +38,10 @@ export interface FloeConfig {
   tlsKeyFile: string | undefined;
   /** CA bundle for client certificates (mTLS). */
   tlsCaFile: string | undefined;
-  /** Kafka's ssl.principal.mapping.rules as given (checked at load; parsePrincipalMappingRules). */
+  /** Kafka's ssl.principal.mapping.rules as given (shown in the printed configuration). */
   tlsPrincipalMappingRules: string;
+  /** Those rules, parsed once at load; undefined for DEFAULT (a certificate's whole subject). */
+  principalMapping: PrincipalMappingRules | undefined;
   /** Kafka's ssl.client.auth: none, requested or required. */
   clientCertificates: ClientCertificates;
   /** Mechanisms SASL listeners offer. */
@@ -269,8 +279,9 @@ export function loadConfig(
   }
   if (clientCertificates !== 'none' && !tlsCaFile) throw new ConfigError('FLOE_TLS_CLIENT_AUTH needs FLOE_TLS_CA_FILE');
   const tlsPrincipalMappingRules = get('tlsPrincipalMappingRules')!;
+  let principalMapping: PrincipalMappingRules | undefined;
   try {
-    parsePrincipalMappingRules(tlsPrincipalMappingRules);
+    principalMapping = principalMappingOf(tlsPrincipalMappingRules);
   } catch (err) {
     if (!(err instanceof PrincipalMappingRulesError)) throw err;
     throw new ConfigError(`FLOE_TLS_PRINCIPAL_MAPPING_RULES: ${err.message}`);
@@ -301,6 +312,7 @@ export function loadConfig(
     tlsKeyFile,
     tlsCaFile,
     tlsPrincipalMappingRules,
+    principalMapping,
     clientCertificates,
     saslMechanisms: saslMechanisms as SaslMechanism[],
     saslSessionLifetimeMs: parseInt32(get('saslSessionLifetimeMs')!, 'FLOE_SASL_SESSION_LIFETIME_MS', 0, 2 ** 31 - 1),

@@ -3,7 +3,7 @@
 // credentials and OAUTHBEARER settings.
 import type { SecureContextOptions } from 'node:tls';
 import type { DoorAuthenticator } from '@floe/admin-api';
-import { FailedLogins, JwtValidator, principalMappingOf, type ScramCredentialStore } from '@floe/auth';
+import { FailedLogins, JwtValidator, type ScramCredentialStore } from '@floe/auth';
 import type { Logger } from '@floe/broker';
 import type { FloeConfig } from './config.ts';
 import { doorAuthenticator } from './door-auth.ts';
@@ -40,6 +40,6 @@ export function doorAuthenticatorFor(config: FloeConfig, credentials: Pick<Scram
       ? new JwtValidator({ jwks: config.jwks, issuer: config.jwtIssuer, audience: config.jwtAudience, principalClaim: config.jwtPrincipalClaim })
       : undefined,
     failedLogins: new FailedLogins({ baseDelayMs: config.saslFailureDelayMs, maxDelayMs: 50 * config.saslFailureDelayMs }),
-    principalMapping: principalMappingOf(config.tlsPrincipalMappingRules),
+    principalMapping: config.principalMapping,
   });
 }

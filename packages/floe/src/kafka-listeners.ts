@@ -2,7 +2,7 @@
 // protocol: TLS for SSL and SASL_SSL (one certificate for all, reloaded when its files change),
 // SASL for SASL_PLAINTEXT and SASL_SSL (one authenticator and one failed-login record for all).
 import { startKafkaListener, type HandlerRegistry, type KafkaListener, type KafkaListenerOptions, type Logger, type SaslSettings } from '@floe/broker';
-import { Authenticator, FailedLogins, principalMappingOf, type ScramCredentialStore } from '@floe/auth';
+import { Authenticator, FailedLogins, type ScramCredentialStore } from '@floe/auth';
 import type { FloeConfig, HostPort } from './config.ts';
 import { usesSasl, usesTls, type ListenerConfig } from './listeners-config.ts';
 import { readTlsContext, watchTlsFiles } from './tls-files.ts';
@@ -31,7 +31,7 @@ export async function startKafkaListeners(
       : undefined;
   const context = tls && readTlsContext(tls);
   // Checked when the configuration was loaded; Kafka's default (DEFAULT alone) needs no mapping.
-  const principalMapping = principalMappingOf(config.tlsPrincipalMappingRules);
+  const principalMapping = config.principalMapping;
   const sasl: Omit<SaslSettings, 'maxRequestsBeforeAuth' | 'authTimeoutMs'> | undefined = config.listeners.some((l) => usesSasl(l.protocol))
     ? {
         authenticator: new Authenticator({
